@@ -1,0 +1,128 @@
+// buildApp assembles the Fastify instance from config and injected
+// dependencies. It never listens: that belongs to the server/CLI.
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { jsonBodies } from './body.ts';
+import type { Config } from './config.ts';
+import type { Credentials } from './credentials.ts';
+import type { Requestable } from './dispatcher.ts';
+import { openAIError, ProxyError, toOpenAIBody } from './errors.ts';
+import { localSafety } from './guard.ts';
+import { healthRoutes, PROBE_PATHS } from './health.ts';
+import { proxyRoutes } from './proxy.ts';
+import type { Clock } from './token-cache.ts';
+import { OPERATIONS } from './upstream.ts';
+
+export interface AppDeps {
+  readonly credentials: Credentials;
+  /** Upstream requests go through this; see dispatcher.ts. */
+  readonly dispatcher: Requestable;
+  readonly logger: FastifyBaseLogger;
+  readonly now?: Clock;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const MEDIA_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'request_too_large', 'Request body is larger than the limit (see PROXY_BODY_LIMIT_MB).'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json', 'Request body is empty; send a JSON object.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_request', 'Content-Length does not match the body.'],
+};
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.bodyLimitBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Time to read a request from a client; responses may stream far longer.
+    requestTimeout: 120_000,
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send(openAIError(400, 'invalid_request', error.message));
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const proxyError = toProxyError(error);
+    if (proxyError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(proxyError.statusCode).type('application/json').send(toOpenAIBody(proxyError));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const paths = [...OPERATIONS.keys()].filter((p) => p.startsWith('/v1/')).join(', ');
+    const message = `${request.method} ${request.url.split('?', 1)[0]} is not supported by this proxy. Supported: POST ${paths} (also without /v1).`;
+    return reply.code(404).send(openAIError(404, 'unsupported_path', message));
+  });
+
+  await app.register(localSafety, {
+    listenHost: config.host,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
+    apiKeys: config.apiKeys,
+    openPaths: PROBE_PATHS,
+  });
+  await app.register(jsonBodies, { bodyLimit: config.bodyLimitBytes });
+  await app.register(healthRoutes, { credentials: deps.credentials, project: config.project, now });
+  await app.register(proxyRoutes, {
+    defaults: {
+      baseUrl: config.baseUrl,
+      apiVersion: config.apiVersion,
+      project: config.project,
+      location: config.location,
+      endpoint: config.endpoint,
+    },
+    quotaProject: config.quotaProject,
+    headers: config.headers,
+    credentials: deps.credentials,
+    dispatcher: deps.dispatcher,
+  });
+  return app;
+}
+
+export function toProxyError(error: FastifyError | Error): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const code = (error as FastifyError).code;
+  const known = code ? MEDIA_ERRORS[code] : undefined;
+  if (known) return new ProxyError(...known);
+  const status = (error as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ProxyError(status, 'invalid_request', error.message);
+  }
+  return new ProxyError(500, 'internal_error', 'The proxy failed to handle this request; see its log.');
+}
+
+function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  const exchange = request.exchange;
+  const line = {
+    reqId: request.id,
+    method: request.method,
+    route: request.routeOptions.url ?? 'unmatched',
+    model: exchange?.body.model,
+    stream: exchange?.body.stream,
+    status: reply.statusCode,
+    upstreamStatus: exchange?.upstreamStatus,
+    ttfbMs: exchange?.firstByteMs === undefined ? undefined : round(exchange.firstByteMs),
+    durationMs: round(reply.elapsedTime),
+    bytes: exchange?.bytes,
+  };
+  // Probes arrive every few seconds; keep them out of the default log.
+  if (PROBE_PATHS.has(line.route)) request.log.debug(line, 'probe');
+  else request.log.info(line, 'request');
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

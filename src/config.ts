@@ -1,0 +1,253 @@
+// The only module that reads configuration. Layers, lowest first: built-in
+// defaults < config file < environment < command-line flags. Validated once;
+// every error names the key as the user wrote it.
+
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { ApiVersion } from './upstream.ts';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Undefined: ask ADC at run time. */
+  readonly project: string | undefined;
+  readonly location: string;
+  readonly apiVersion: ApiVersion;
+  readonly endpoint: string;
+  readonly baseUrl: string | undefined;
+  readonly quotaProject: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly apiKeys: readonly string[];
+  readonly allowedHosts: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly upstreamTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly configPath: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigSources {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Parsed command-line flags, already named as config keys. */
+  readonly flags?: Readonly<Partial<Record<FileKey | 'config', string>>>;
+  readonly readFile?: (path: string) => string;
+}
+
+type FileKey = keyof typeof FIELDS;
+
+interface Field {
+  readonly env: readonly string[];
+  readonly flag?: string;
+  readonly parse: (raw: unknown, key: string) => unknown;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOCATION = /^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$/;
+const PROJECT = /^[a-z0-9][a-z0-9.:-]{0,99}$/i;
+const ENDPOINT = /^(openapi|[0-9]{1,30})$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+
+const FIELDS = {
+  host: { env: ['HOST'], flag: '--host', parse: hostname },
+  port: { env: ['PORT'], flag: '--port', parse: integer(0, 65535) },
+  project: { env: ['GOOGLE_CLOUD_PROJECT', 'PROJECT_ID'], parse: pattern(PROJECT, 'a Google Cloud project ID or number') },
+  location: {
+    env: ['GOOGLE_CLOUD_LOCATION', 'LOCATION'],
+    parse: pattern(LOCATION, 'a Vertex AI location such as us-central1, europe-west4, global, us or eu'),
+  },
+  apiVersion: { env: ['VERTEX_API_VERSION'], parse: oneOf(['v1', 'v1beta1']) },
+  endpoint: { env: ['VERTEX_ENDPOINT_ID'], parse: pattern(ENDPOINT, '"openapi" or a numeric endpoint ID') },
+  baseUrl: { env: ['VERTEX_BASE_URL'], parse: origin },
+  quotaProject: { env: ['GOOGLE_CLOUD_QUOTA_PROJECT'], parse: pattern(PROJECT, 'a Google Cloud project ID') },
+  headers: { env: [], parse: headerMap },
+  apiKeys: { env: ['PROXY_API_KEY'], parse: list },
+  allowedHosts: { env: ['PROXY_ALLOWED_HOSTS'], parse: list },
+  corsOrigins: { env: ['PROXY_CORS_ORIGINS'], parse: originList },
+  logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },
+  bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
+  upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
+  shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
+} satisfies Record<string, Field>;
+
+const DEFAULTS: Record<FileKey, unknown> = {
+  host: '127.0.0.1',
+  port: 8765,
+  project: undefined,
+  location: 'us-central1',
+  apiVersion: 'v1',
+  endpoint: 'openapi',
+  baseUrl: undefined,
+  quotaProject: undefined,
+  headers: {},
+  apiKeys: [],
+  allowedHosts: [],
+  corsOrigins: [],
+  logLevel: 'info',
+  bodyLimitMb: 32,
+  upstreamTimeoutSeconds: 600,
+  shutdownGraceSeconds: 30,
+};
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  const configPath = flags.config ?? nonEmpty(env.PROXY_CONFIG);
+  const file = configPath ? readConfigFile(configPath, sources.readFile ?? ((p) => readFileSync(p, 'utf8'))) : {};
+
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(FIELDS) as [FileKey, Field][]) {
+    values[key] = resolveField(key, field, { env, flags, file, configPath });
+  }
+  const v = values as Record<FileKey, never>;
+  return Object.freeze({
+    host: v.host,
+    port: v.port,
+    project: v.project,
+    location: v.location,
+    apiVersion: v.apiVersion,
+    endpoint: v.endpoint,
+    baseUrl: v.baseUrl,
+    quotaProject: v.quotaProject,
+    headers: Object.freeze(v.headers),
+    apiKeys: Object.freeze(v.apiKeys),
+    allowedHosts: Object.freeze(v.allowedHosts),
+    corsOrigins: Object.freeze(v.corsOrigins),
+    logLevel: v.logLevel,
+    bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
+    upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
+    shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
+    configPath,
+  });
+}
+
+interface Layers {
+  env: Readonly<Record<string, string | undefined>>;
+  flags: Readonly<Record<string, string | undefined>>;
+  file: Record<string, unknown>;
+  configPath: string | undefined;
+}
+
+function resolveField(key: FileKey, field: Field, layers: Layers): unknown {
+  const flagValue = layers.flags[key];
+  if (field.flag && flagValue !== undefined) return field.parse(flagValue, field.flag);
+  for (const name of field.env) {
+    const raw = nonEmpty(layers.env[name]);
+    if (raw !== undefined) return field.parse(raw, name);
+  }
+  if (layers.file[key] !== undefined) return field.parse(layers.file[key], `${layers.configPath}: ${key}`);
+  return DEFAULTS[key];
+}
+
+function readConfigFile(path: string, readFile: (path: string) => string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`Config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Config file ${path} must hold an object of settings`);
+  for (const key of Object.keys(parsed)) {
+    if (!(key in FIELDS)) {
+      throw new ConfigError(`${path}: unknown key "${key}". Allowed keys: ${Object.keys(FIELDS).join(', ')}`);
+    }
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function fail(key: string, raw: unknown, expected: string): never {
+  throw new ConfigError(`Invalid ${key} (${JSON.stringify(raw)}): must be ${expected}`);
+}
+
+function text(raw: unknown, key: string, expected: string): string {
+  if (typeof raw !== 'string' && typeof raw !== 'number') fail(key, raw, expected);
+  return String(raw).trim();
+}
+
+function pattern(re: RegExp, expected: string) {
+  return (raw: unknown, key: string): string => {
+    const value = text(raw, key, expected);
+    return re.test(value) ? value : fail(key, raw, expected);
+  };
+}
+
+function oneOf(allowed: readonly string[]) {
+  return pattern(new RegExp(`^(${allowed.join('|')})$`), `one of ${allowed.join(', ')}`);
+}
+
+function number(min: number, max: number) {
+  return (raw: unknown, key: string): number => {
+    const expected = `a number from ${min} to ${max}`;
+    const value = Number(text(raw, key, expected));
+    return Number.isFinite(value) && value >= min && value <= max ? value : fail(key, raw, expected);
+  };
+}
+
+function integer(min: number, max: number) {
+  const inRange = number(min, max);
+  return (raw: unknown, key: string): number => {
+    const value = inRange(raw, key);
+    return Number.isInteger(value) ? value : fail(key, raw, `a whole number from ${min} to ${max}`);
+  };
+}
+
+function hostname(raw: unknown, key: string): string {
+  const expected = 'a host name or IP address to listen on';
+  const value = text(raw, key, expected);
+  return /^[a-z0-9.:[\]-]+$/i.test(value) ? value : fail(key, raw, expected);
+}
+
+function origin(raw: unknown, key: string): string {
+  const expected = 'an http(s) URL with scheme and host only, e.g. https://europe-west4-aiplatform.googleapis.com';
+  const value = text(raw, key, expected);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(key, raw, expected);
+  }
+  const pathless = (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
+  const plain = !url.username && !url.password;
+  if (!/^https?:$/.test(url.protocol) || !pathless || !plain) fail(key, raw, expected);
+  return url.origin;
+}
+
+function list(raw: unknown, key: string): string[] {
+  const expected = 'a comma-separated string or a list of strings';
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail(key, raw, expected);
+  return items.map((item) => text(item, key, expected)).filter((item) => item !== '');
+}
+
+function originList(raw: unknown, key: string): string[] {
+  return list(raw, key).map((item) => (item === '*' ? item : origin(item, key)));
+}
+
+function headerMap(raw: unknown, key: string): Record<string, string> {
+  const expected = 'a map of header names to string values';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(key, raw, expected);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) fail(`${key}.${name}`, value, expected);
+    headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}

@@ -1,0 +1,100 @@
+// A daemon on localhost that spends the user's Google credentials is a target
+// for web pages in the user's own browser (DNS rebinding, cross-origin POSTs).
+// These checks run before anything else touches a request.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
+import fp from 'fastify-plugin';
+import { openAIError } from './errors.ts';
+
+export interface GuardOptions {
+  /** The address the daemon listens on; clients may name it in `Host`. */
+  readonly listenHost: string;
+  readonly allowedHosts: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly apiKeys: readonly string[];
+  /** Probe paths answered for any Host: kubelets and healthchecks use pod IPs. */
+  readonly openPaths: ReadonlySet<string>;
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::', '[::]']);
+
+/** The host part of a `Host` header or URL host, lowercased, without port. */
+export function hostOnly(hostHeader: string): string {
+  const host = hostHeader.trim().toLowerCase();
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+export function allowedHostSet(listenHost: string, allowedHosts: readonly string[]): Set<string> | 'any' {
+  if (allowedHosts.includes('*')) return 'any';
+  const listen = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  const hosts = [...LOOPBACK_HOSTS, ...allowedHosts.map(hostOnly)];
+  if (!WILDCARD_ADDRESSES.has(listen)) hosts.push(hostOnly(listen));
+  return new Set(hosts);
+}
+
+export function isAllowedOrigin(origin: string, corsOrigins: readonly string[]): boolean {
+  if (corsOrigins.includes('*')) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (/^https?:$/.test(url.protocol) && LOOPBACK_HOSTS.includes(url.hostname)) return true;
+  return corsOrigins.includes(url.origin);
+}
+
+export function createKeyCheck(apiKeys: readonly string[]): (presented: string | undefined) => boolean {
+  const digest = (key: string) => createHash('sha256').update(key).digest();
+  const expected = apiKeys.map(digest);
+  return (presented) => {
+    if (presented === undefined) return false;
+    const candidate = digest(presented);
+    // Compare against every key so timing does not reveal which one matched.
+    let match = false;
+    for (const key of expected) match = timingSafeEqual(key, candidate) || match;
+    return match;
+  };
+}
+
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string' && /^bearer /i.test(authorization)) return authorization.slice(7).trim();
+  const apiKey = request.headers['api-key'];
+  return typeof apiKey === 'string' ? apiKey.trim() : undefined;
+}
+
+function deny(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send(openAIError(status, code, message));
+}
+
+async function guard(app: FastifyInstance, options: GuardOptions): Promise<void> {
+  const hosts = allowedHostSet(options.listenHost, options.allowedHosts);
+  const keyMatches = options.apiKeys.length > 0 ? createKeyCheck(options.apiKeys) : undefined;
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (options.openPaths.has(path)) return;
+    const host = hostOnly(request.headers.host ?? '');
+    if (hosts !== 'any' && !hosts.has(host)) {
+      return deny(reply, 403, 'host_not_allowed', `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it.`);
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !isAllowedOrigin(origin, options.corsOrigins)) {
+      return deny(reply, 403, 'origin_not_allowed', `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`);
+    }
+    if (keyMatches && request.method !== 'OPTIONS' && !keyMatches(presentedKey(request))) {
+      return deny(reply, 401, 'invalid_api_key', 'Missing or wrong API key for this proxy (see PROXY_API_KEY).');
+    }
+  });
+
+  // Origins that reach this point passed the check above, so CORS may reflect them.
+  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
+}
+
+export const localSafety = fp(guard, { name: 'local-safety' });

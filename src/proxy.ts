@@ -1,0 +1,161 @@
+// The proxy routes: OpenAI paths in, the configured Vertex endpoint out, with
+// the shared token attached and the answer streamed back unbuffered.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import httpProxy from '@fastify/http-proxy';
+import { JsonBody } from './body.ts';
+import { credentialError, type Credentials } from './credentials.ts';
+import { withAbortSignal, type Requestable } from './dispatcher.ts';
+import { ProxyError } from './errors.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import type { AccessToken } from './token-cache.ts';
+import { translateErrorResponse, upstreamFailure } from './upstream-errors.ts';
+import { OPERATIONS, operationPath, upstreamOrigin, type EndpointTarget, type Operation } from './upstream.ts';
+
+export interface ProxyOptions {
+  readonly defaults: Omit<EndpointTarget, 'project'> & { readonly project: string | undefined };
+  readonly quotaProject: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly credentials: Credentials;
+  readonly dispatcher: Requestable;
+}
+
+/** Per-request proxy state, hung on the Fastify request. */
+export interface ProxyExchange {
+  readonly body: JsonBody;
+  readonly origin: string;
+  readonly path: string;
+  readonly quotaProject: string | undefined;
+  readonly abort: AbortController;
+  token: AccessToken;
+  replayed: boolean;
+  upstreamStatus?: number;
+  firstByteMs?: number;
+  bytes: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    exchange: ProxyExchange | null;
+  }
+}
+
+export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): Promise<void> {
+  const { credentials } = options;
+  app.decorateRequest('exchange', null);
+
+  async function prepare(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const body = request.body;
+    if (!(body instanceof JsonBody)) {
+      throw new ProxyError(415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
+    }
+    const operation = OPERATIONS.get(request.routeOptions.url ?? '') as Operation;
+    const token = await credentials.getToken();
+    const target: EndpointTarget = { ...options.defaults, project: options.defaults.project ?? (await credentials.projectId()) };
+    const abort = new AbortController();
+    request.exchange = {
+      body,
+      origin: upstreamOrigin(target),
+      path: operationPath(target, operation),
+      quotaProject: options.quotaProject ?? (await credentials.quotaProject().catch(() => undefined)),
+      abort,
+      token,
+      replayed: false,
+      bytes: 0,
+    };
+    // Abort upstream the moment the client goes away, even before upstream headers.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+  }
+
+  function forward(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const exchange = request.exchange as ProxyExchange;
+    return withAbortSignal(exchange.abort.signal, () =>
+      reply.from(exchange.path, {
+        ...replyOptions,
+        getUpstream: () => exchange.origin,
+        body: exchange.body.raw,
+        contentType: request.headers['content-type'] as string,
+      } as never),
+    );
+  }
+
+  const replyOptions = {
+    getUpstream: (request: FastifyRequest) => (request.exchange as ProxyExchange | null)?.origin ?? '',
+    // Client query strings are dropped: nothing a client sends may shape the upstream URL.
+    queryString: () => '',
+    rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => {
+      const exchange = request.exchange as ProxyExchange;
+      return upstreamRequestHeaders(headers, {
+        token: exchange.token.value,
+        quotaProject: exchange.quotaProject,
+        extra: options.headers,
+      });
+    },
+    rewriteHeaders: (headers: IncomingHttpHeaders) => clientResponseHeaders(headers),
+    onResponse: (request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse) => {
+      const exchange = request.exchange as ProxyExchange;
+      exchange.upstreamStatus = res.statusCode;
+      if (res.statusCode === 401 && !exchange.replayed) return replayWithFreshToken(request, reply, res);
+      if (res.statusCode >= 400) return void translateErrorResponse(reply, res);
+      reply.send(meter(res.stream, exchange, reply));
+    },
+    onError: (reply: FastifyReply, { error }: { error: Error }) => {
+      if (reply.request.exchange?.abort.signal.aborted) {
+        reply.code(499).send();
+        return;
+      }
+      reply.send(upstreamFailure(error));
+    },
+  };
+
+  // The token is rejected only when Google says so; fetch a new one and send the
+  // (buffered) body once more. A second 401 goes back to the client.
+  function replayWithFreshToken(request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse): void {
+    const exchange = request.exchange as ProxyExchange;
+    exchange.replayed = true;
+    res.stream.on('error', () => {}).resume();
+    for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
+    credentials.invalidate(exchange.token);
+    credentials.getToken().then(
+      (token) => {
+        exchange.token = token;
+        forward(request, reply);
+      },
+      (err: unknown) => reply.send(credentialError(err)),
+    );
+  }
+
+  await app.register(httpProxy, {
+    upstream: '',
+    routes: [...OPERATIONS.keys()],
+    httpMethods: ['POST'],
+    // Our JSON parser keeps the raw bytes; the default would stream them once and lose them.
+    proxyPayloads: false,
+    undici: options.dispatcher as never,
+    disableRequestLogging: true,
+    preHandler: prepare,
+    handler: (request, reply) => forward(request, reply),
+    replyOptions: replyOptions as never,
+  });
+}
+
+export interface UpstreamResponse {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly stream: Readable;
+}
+
+/** Counts bytes and time to first byte without altering or buffering the stream. */
+function meter(stream: Readable, exchange: ProxyExchange, reply: FastifyReply): Readable {
+  // Paused first, so the listener cannot start the flow before Fastify pipes it.
+  stream.pause();
+  stream.on('data', (chunk: Buffer) => {
+    exchange.firstByteMs ??= reply.elapsedTime;
+    exchange.bytes += chunk.length;
+  });
+  return stream;
+}

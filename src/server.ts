@@ -1,0 +1,89 @@
+// Owns the process: logger, dependencies, listen, signals and graceful close.
+
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { createAdcCredentials, type Credentials } from './credentials.ts';
+import { abortable, createUpstreamAgent } from './dispatcher.ts';
+import { createLogger, serializeError } from './logger.ts';
+import { upstreamOrigin, endpointPath } from './upstream.ts';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly address: string;
+  /** Stops accepting, lets in-flight requests finish within the grace period. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface ServerOverrides {
+  readonly logger?: Logger;
+  readonly credentials?: Credentials;
+}
+
+export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const credentials =
+    overrides.credentials ??
+    createAdcCredentials({
+      events: {
+        onRefresh: (token, fetchedAt) =>
+          logger.debug({ expiresInSeconds: Math.round((token.expiresAt - fetchedAt) / 1000) }, 'access token refreshed'),
+        onRefreshError: (err) => logger.warn({ err: serializeError(err) }, 'background token refresh failed'),
+      },
+    });
+  const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
+  const agent = createUpstreamAgent(timeouts);
+  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger });
+  app.addHook('onClose', async () => agent.close());
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  void logStartup(logger, config, credentials, address);
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    closing ??= closeWithGrace(app, logger, config.shutdownGraceMs, reason);
+    return closing;
+  };
+  return { app, address, shutdown };
+}
+
+async function closeWithGrace(app: FastifyInstance, logger: Logger, graceMs: number, reason: string): Promise<void> {
+  logger.info({ reason, graceSeconds: graceMs / 1000 }, 'shutting down: no new connections, finishing in-flight requests');
+  const timer = setTimeout(() => {
+    logger.warn('grace period over: closing remaining connections');
+    app.server.closeAllConnections();
+  }, graceMs);
+  timer.unref();
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
+  logger.info('shut down');
+}
+
+async function logStartup(logger: Logger, config: Config, credentials: Credentials, address: string): Promise<void> {
+  const described = await credentials.describe().then(
+    (info) => ({ credentialType: info.type, project: config.project ?? info.projectId, quotaProject: config.quotaProject ?? info.quotaProject }),
+    (err: unknown) => ({ credentialType: 'none', credentialError: (err as Error).message, project: config.project }),
+  );
+  const target = { apiVersion: config.apiVersion, location: config.location, endpoint: config.endpoint, baseUrl: config.baseUrl };
+  const upstream = upstreamOrigin(target as never) + endpointPath({ ...target, project: described.project ?? '{project}' } as never);
+  logger.info(
+    { address, openaiBaseUrl: `${address}/v1`, location: config.location, endpoint: config.endpoint, upstream, ...described },
+    'vertex-openai-proxy listening',
+  );
+}
+
+/** SIGTERM/SIGINT: graceful close, then exit 0. */
+export function exitOnSignals(server: RunningServer): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      server.shutdown(signal).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}

@@ -1,0 +1,105 @@
+// One access token for every caller: fetched once, shared while it is good,
+// refreshed in the background before it is not.
+
+export interface AccessToken {
+  readonly value: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+export interface TokenSource {
+  /** Resolves from memory while the cached token is usable; fetches otherwise (single-flight). */
+  getToken(): Promise<AccessToken>;
+  /** Drops `rejected` (e.g. after an upstream 401) unless a newer token already replaced it. */
+  invalidate(rejected: AccessToken): void;
+}
+
+export type Clock = () => number;
+
+export interface TokenCacheEvents {
+  onRefresh?(token: AccessToken, fetchedAt: number): void;
+  onRefreshError?(err: unknown): void;
+}
+
+// Google's libraries refresh a fixed 5 minutes early. Metadata servers hand out
+// tokens with only minutes or seconds left, which would make every request a
+// fetch, so both margins shrink with the lifetime we actually observed.
+const MAX_SAFETY_MARGIN_MS = 60_000;
+const SAFETY_MARGIN_FRACTION = 0.1;
+const MAX_REFRESH_LEAD_MS = 5 * 60_000;
+const REFRESH_LEAD_FRACTION = 0.2;
+const BACKGROUND_RETRY_DELAY_MS = 1_000;
+
+interface CachedToken {
+  readonly token: AccessToken;
+  /** Never sent at or after this instant. */
+  readonly usableUntil: number;
+  /** First instant at which a request triggers a background refresh. */
+  readonly refreshAt: number;
+}
+
+export function scheduleFor(token: AccessToken, fetchedAt: number): CachedToken {
+  const lifetime = Math.max(0, token.expiresAt - fetchedAt);
+  const margin = Math.min(MAX_SAFETY_MARGIN_MS, lifetime * SAFETY_MARGIN_FRACTION);
+  const lead = Math.min(MAX_REFRESH_LEAD_MS, lifetime * REFRESH_LEAD_FRACTION);
+  return { token, usableUntil: token.expiresAt - margin, refreshAt: token.expiresAt - lead };
+}
+
+export class TokenCache implements TokenSource {
+  readonly #fetchToken: () => Promise<AccessToken>;
+  readonly #now: Clock;
+  readonly #events: TokenCacheEvents;
+  #cached: CachedToken | undefined;
+  #inflight: Promise<AccessToken> | undefined;
+  #backgroundRetryAt = 0;
+
+  constructor(fetchToken: () => Promise<AccessToken>, now: Clock = Date.now, events: TokenCacheEvents = {}) {
+    this.#fetchToken = fetchToken;
+    this.#now = now;
+    this.#events = events;
+  }
+
+  getToken(): Promise<AccessToken> {
+    const now = this.#now();
+    const cached = this.#cached;
+    if (cached && now < cached.usableUntil) {
+      if (now >= cached.refreshAt) this.#refreshInBackground(now);
+      return Promise.resolve(cached.token);
+    }
+    return this.#refresh();
+  }
+
+  invalidate(rejected: AccessToken): void {
+    if (this.#cached?.token.value === rejected.value) this.#cached = undefined;
+  }
+
+  /** The token a request would get now, without I/O; for readiness and metrics. */
+  peek(): AccessToken | undefined {
+    const cached = this.#cached;
+    return cached && this.#now() < cached.usableUntil ? cached.token : undefined;
+  }
+
+  #refresh(): Promise<AccessToken> {
+    this.#inflight ??= this.#fetchAndStore().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #fetchAndStore(): Promise<AccessToken> {
+    const fetchedAt = this.#now();
+    const token = await this.#fetchToken();
+    this.#cached = scheduleFor(token, fetchedAt);
+    this.#events.onRefresh?.(token, fetchedAt);
+    return token;
+  }
+
+  #refreshInBackground(now: number): void {
+    if (this.#inflight || now < this.#backgroundRetryAt) return;
+    this.#refresh().catch((err: unknown) => {
+      // The current token is still usable; try again shortly rather than on every request.
+      this.#backgroundRetryAt = this.#now() + BACKGROUND_RETRY_DELAY_MS;
+      this.#events.onRefreshError?.(err);
+    });
+  }
+}

@@ -1,0 +1,51 @@
+// Pure construction of Vertex AI URLs. Nothing a client sends reaches these
+// functions except through the validated config and the fixed operation list.
+
+export type ApiVersion = 'v1' | 'v1beta1';
+
+export type Operation = 'chat/completions' | 'completions' | 'embeddings';
+
+export interface EndpointTarget {
+  /** Scheme and host only, e.g. `https://europe-west4-aiplatform.googleapis.com`. */
+  readonly baseUrl?: string | undefined;
+  readonly apiVersion: ApiVersion;
+  readonly project: string;
+  readonly location: string;
+  /** `openapi` for Gemini, or the numeric ID of a self-deployed endpoint. */
+  readonly endpoint: string;
+}
+
+/** Client paths we forward, each mapped to a fixed operation. */
+export const OPERATIONS: ReadonlyMap<string, Operation> = new Map([
+  ['/v1/chat/completions', 'chat/completions'],
+  ['/v1/completions', 'completions'],
+  ['/v1/embeddings', 'embeddings'],
+  ['/chat/completions', 'chat/completions'],
+  ['/completions', 'completions'],
+  ['/embeddings', 'embeddings'],
+]);
+
+const MULTI_REGIONS = new Set(['us', 'eu']);
+
+export function defaultBaseUrl(location: string): string {
+  if (location === 'global') return 'https://aiplatform.googleapis.com';
+  if (MULTI_REGIONS.has(location)) return `https://aiplatform.${location}.rep.googleapis.com`;
+  return `https://${location}-aiplatform.googleapis.com`;
+}
+
+export function upstreamOrigin(target: EndpointTarget): string {
+  return target.baseUrl ?? defaultBaseUrl(target.location);
+}
+
+export function endpointPath(target: EndpointTarget): string {
+  const project = encodeURIComponent(target.project);
+  return `/${target.apiVersion}/projects/${project}/locations/${target.location}/endpoints/${target.endpoint}`;
+}
+
+export function operationPath(target: EndpointTarget, operation: Operation): string {
+  return `${endpointPath(target)}/${operation}`;
+}
+
+export function upstreamUrl(target: EndpointTarget, operation: Operation): string {
+  return upstreamOrigin(target) + operationPath(target, operation);
+}

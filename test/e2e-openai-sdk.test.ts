@@ -1,0 +1,39 @@
+// The real `openai` SDK against the proxy on a real port: chat, streaming chat
+// and embeddings, all with a dummy key, all carrying the shared ADC token.
+
+import t from 'tap';
+import OpenAI from 'openai';
+import { startHarness } from './helpers/harness.ts';
+
+t.test('openai SDK: chat, streaming chat and embeddings through the proxy', async (t) => {
+  const h = await startHarness(t);
+  const baseURL = `${await h.listen()}/v1`;
+  const client = new OpenAI({ baseURL, apiKey: 'sk-dummy-client-key', maxRetries: 0 });
+
+  const chat = await client.chat.completions.create({
+    model: 'google/gemini-2.5-flash',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  t.equal(chat.choices[0]?.message.content, 'Hello from fake Vertex');
+
+  const stream = await client.chat.completions.create({
+    model: 'google/gemini-2.5-flash',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  });
+  const parts: string[] = [];
+  for await (const event of stream) parts.push(event.choices[0]?.delta.content ?? '');
+  t.same(parts, ['part0 ', 'part1 ', 'part2 ']);
+
+  const embeddings = await client.embeddings.create({ model: 'text-embedding-005', input: 'hello' });
+  t.same(embeddings.data[0]?.embedding, [0.1, 0.2, 0.3]);
+
+  t.equal(h.vertex.requests.length, 3);
+  for (const request of h.vertex.requests) {
+    t.equal(request.headers.authorization, `Bearer ${h.metadata.latestToken}`, 'carries the ADC token');
+    t.notOk(JSON.stringify(request.headers).includes('sk-dummy-client-key'), 'client key never reaches Google');
+  }
+  t.equal(h.vertex.requests[0]?.url, '/v1/projects/fake-project/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(h.vertex.requests[2]?.url, '/v1/projects/fake-project/locations/us-central1/endpoints/openapi/embeddings');
+  t.equal(h.metadata.tokenFetches, 1, 'one token for all three requests');
+});

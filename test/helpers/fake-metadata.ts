@@ -1,0 +1,122 @@
+// A fake GCE metadata server, read by the real google-auth-library through
+// GCE_METADATA_HOST. It speaks the protocol exactly: `Metadata-Flavor: Google`
+// is required on the request and sent on every response.
+
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
+export const PROJECT_PATH = '/computeMetadata/v1/project/project-id';
+export const EMAIL_PATH = '/computeMetadata/v1/instance/service-accounts/default/email';
+
+export interface FakeMetadataOptions {
+  /** Seconds each issued token lives (`expires_in`). */
+  lifetimeSeconds?: number;
+  projectId?: string;
+  email?: string;
+  /** Delay before each token answer, to widen races. */
+  tokenDelayMs?: number;
+}
+
+export class FakeMetadata {
+  readonly server: Server;
+  /** Token fetches answered with a token. */
+  tokenFetches = 0;
+  /** All token requests, including failed ones. */
+  tokenRequests = 0;
+  lifetimeSeconds: number;
+  projectId: string;
+  email: string;
+  tokenDelayMs: number;
+  /** While set, token requests get this HTTP status instead of a token. */
+  failWith: number | undefined;
+  readonly issued: string[] = [];
+  #sequence = 0;
+
+  constructor(options: FakeMetadataOptions = {}) {
+    this.lifetimeSeconds = options.lifetimeSeconds ?? 3599;
+    this.projectId = options.projectId ?? 'fake-project';
+    this.email = options.email ?? 'proxy@fake-project.iam.gserviceaccount.com';
+    this.tokenDelayMs = options.tokenDelayMs ?? 0;
+    this.server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  get host(): string {
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Tokens look like real ones only in prefix: `ya29.fake-<n>`. */
+  isValid(token: string): boolean {
+    return this.issued.includes(token);
+  }
+
+  get latestToken(): string | undefined {
+    return this.issued.at(-1);
+  }
+
+  async listen(): Promise<this> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Metadata-Flavor', 'Google');
+    if (req.headers['metadata-flavor'] !== 'Google') {
+      res.writeHead(403).end('Missing Metadata-Flavor:Google header.');
+      return;
+    }
+    const path = (req.url ?? '').split('?', 1)[0];
+    if (path === TOKEN_PATH) return this.#token(res);
+    if (path === PROJECT_PATH) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.projectId);
+    if (path === EMAIL_PATH) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.email);
+    res.writeHead(404).end('not found');
+  }
+
+  async #token(res: ServerResponse): Promise<void> {
+    this.tokenRequests++;
+    if (this.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tokenDelayMs));
+    if (this.failWith !== undefined) {
+      res.writeHead(this.failWith, { 'content-type': 'text/plain' }).end('metadata token unavailable');
+      return;
+    }
+    this.tokenFetches++;
+    const token = `ya29.fake-${++this.#sequence}-${Math.random().toString(36).slice(2)}`;
+    this.issued.push(token);
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ access_token: token, expires_in: this.lifetimeSeconds, token_type: 'Bearer' }));
+  }
+}
+
+/**
+ * Points google-auth-library at `metadata` and nowhere else: no key file, no
+ * gcloud config, no real metadata server. Call before creating credentials.
+ */
+export function useFakeMetadataEnv(metadata: FakeMetadata): void {
+  const empty = mkdtempSync(join(tmpdir(), 'vop-home-'));
+  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  delete process.env.GOOGLE_CLOUD_PROJECT;
+  delete process.env.GCLOUD_PROJECT;
+  delete process.env.GOOGLE_CLOUD_QUOTA_PROJECT;
+  delete process.env.GCE_METADATA_IP;
+  process.env.GCE_METADATA_HOST = metadata.host;
+  process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  process.env.CLOUDSDK_CONFIG = join(empty, 'gcloud');
+  process.env.HOME = empty;
+}
+
+export async function startFakeMetadata(options: FakeMetadataOptions = {}): Promise<FakeMetadata> {
+  const metadata = await new FakeMetadata(options).listen();
+  useFakeMetadataEnv(metadata);
+  return metadata;
+}

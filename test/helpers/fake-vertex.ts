@@ -1,0 +1,163 @@
+// A fake Vertex AI OpenAI-compatible endpoint on loopback. It checks the bearer
+// token, records every request, and answers chat (plain and SSE, with delays),
+// completions and embeddings. Tests queue special answers with `next()`.
+
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Buffer;
+}
+
+/** A one-off answer; returns true when it handled the response. */
+export type Responder = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void | Promise<void>;
+
+export interface FakeVertexOptions {
+  /** Accepts a bearer token; default: any non-empty token. */
+  isValidToken?: (token: string) => boolean;
+  /** Serve HTTPS with the self-signed fixture certificate. */
+  tls?: boolean;
+  /** Delay between SSE chunks. */
+  chunkDelayMs?: number;
+  /** Number of content chunks in a stream. */
+  chunks?: number;
+}
+
+export const FIXTURE_CERT = readFileSync(new URL('../fixtures/self-signed-cert.pem', import.meta.url));
+const FIXTURE_KEY = readFileSync(new URL('../fixtures/self-signed-key.pem', import.meta.url));
+
+export class FakeVertex {
+  readonly server: Server;
+  readonly requests: RecordedRequest[] = [];
+  readonly tls: boolean;
+  isValidToken: (token: string) => boolean;
+  chunkDelayMs: number;
+  chunks: number;
+  /** Requests whose client went away before the answer was complete. */
+  aborted = 0;
+  /** Requests currently being answered. */
+  inFlight = 0;
+  readonly #queue: Responder[] = [];
+
+  constructor(options: FakeVertexOptions = {}) {
+    this.isValidToken = options.isValidToken ?? ((token) => token.length > 0);
+    this.chunkDelayMs = options.chunkDelayMs ?? 5;
+    this.chunks = options.chunks ?? 3;
+    this.tls = options.tls ?? false;
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    this.server = this.tls ? createHttpsServer({ cert: FIXTURE_CERT, key: FIXTURE_KEY }, handler) : createServer(handler);
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  get baseUrl(): string {
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  get last(): RecordedRequest | undefined {
+    return this.requests.at(-1);
+  }
+
+  /** Answer the next request with `responder` instead of the default. */
+  next(responder: Responder): this {
+    this.#queue.push(responder);
+    return this;
+  }
+
+  async listen(): Promise<this> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+    this.inFlight++;
+    res.on('close', () => {
+      this.inFlight--;
+      if (!res.writableFinished) this.aborted++;
+    });
+
+    const queued = this.#queue.shift();
+    if (queued) return void (await queued(req, body, res));
+
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || !this.isValidToken(token)) {
+      return googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    }
+    const json = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };
+    const path = (req.url ?? '').split('?', 1)[0] ?? '';
+    if (path.endsWith('/embeddings')) return sendJson(res, 200, embedding(json.model));
+    if (path.endsWith('/completions') && json.stream) return this.#stream(res, json.model);
+    if (path.endsWith('/completions')) return sendJson(res, 200, completion(json.model));
+    googleError(res, 404, 'NOT_FOUND', `No route ${path}`);
+  }
+
+  async #stream(res: ServerResponse, model = 'google/gemini-2.5-flash'): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (let i = 0; i < this.chunks && !res.destroyed; i++) {
+      res.write(`data: ${JSON.stringify(chunk(model, `part${i} `))}\n\n`);
+      await sleep(this.chunkDelayMs);
+    }
+    if (!res.destroyed) res.end('data: [DONE]\n\n');
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+export function googleError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { code: status, message, status: code } }, headers);
+}
+
+export function completion(model = 'google/gemini-2.5-flash') {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from fake Vertex' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+  };
+}
+
+export function chunk(model: string, content: string) {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, delta: { role: 'assistant', content }, finish_reason: null }],
+  };
+}
+
+export function embedding(model = 'text-embedding-005') {
+  return {
+    object: 'list',
+    model,
+    data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }],
+    usage: { prompt_tokens: 2, total_tokens: 2 },
+  };
+}
+
+export async function startFakeVertex(options: FakeVertexOptions = {}): Promise<FakeVertex> {
+  return new FakeVertex(options).listen();
+}
