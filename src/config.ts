@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ApiVersion } from './upstream.ts';
+import { ConfigError, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
+
+export { ConfigError };
 
 export interface Config {
   readonly host: string;
@@ -28,13 +31,6 @@ export interface Config {
   readonly configPath: string | undefined;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 export interface ConfigSources {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Parsed command-line flags, already named as config keys. */
@@ -51,10 +47,6 @@ interface Field {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const LOCATION = /^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$/;
-const PROJECT = /^[a-z0-9][a-z0-9.:-]{0,99}$/i;
-const ENDPOINT = /^(openapi|[0-9]{1,30})$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 
 const FIELDS = {
   host: { env: ['HOST'], flag: '--host', parse: hostname },
@@ -172,82 +164,4 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function fail(key: string, raw: unknown, expected: string): never {
-  throw new ConfigError(`Invalid ${key} (${JSON.stringify(raw)}): must be ${expected}`);
-}
-
-function text(raw: unknown, key: string, expected: string): string {
-  if (typeof raw !== 'string' && typeof raw !== 'number') fail(key, raw, expected);
-  return String(raw).trim();
-}
-
-function pattern(re: RegExp, expected: string) {
-  return (raw: unknown, key: string): string => {
-    const value = text(raw, key, expected);
-    return re.test(value) ? value : fail(key, raw, expected);
-  };
-}
-
-function oneOf(allowed: readonly string[]) {
-  return pattern(new RegExp(`^(${allowed.join('|')})$`), `one of ${allowed.join(', ')}`);
-}
-
-function number(min: number, max: number) {
-  return (raw: unknown, key: string): number => {
-    const expected = `a number from ${min} to ${max}`;
-    const value = Number(text(raw, key, expected));
-    return Number.isFinite(value) && value >= min && value <= max ? value : fail(key, raw, expected);
-  };
-}
-
-function integer(min: number, max: number) {
-  const inRange = number(min, max);
-  return (raw: unknown, key: string): number => {
-    const value = inRange(raw, key);
-    return Number.isInteger(value) ? value : fail(key, raw, `a whole number from ${min} to ${max}`);
-  };
-}
-
-function hostname(raw: unknown, key: string): string {
-  const expected = 'a host name or IP address to listen on';
-  const value = text(raw, key, expected);
-  return /^[a-z0-9.:[\]-]+$/i.test(value) ? value : fail(key, raw, expected);
-}
-
-function origin(raw: unknown, key: string): string {
-  const expected = 'an http(s) URL with scheme and host only, e.g. https://europe-west4-aiplatform.googleapis.com';
-  const value = text(raw, key, expected);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(key, raw, expected);
-  }
-  const pathless = (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
-  const plain = !url.username && !url.password;
-  if (!/^https?:$/.test(url.protocol) || !pathless || !plain) fail(key, raw, expected);
-  return url.origin;
-}
-
-function list(raw: unknown, key: string): string[] {
-  const expected = 'a comma-separated string or a list of strings';
-  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail(key, raw, expected);
-  return items.map((item) => text(item, key, expected)).filter((item) => item !== '');
-}
-
-function originList(raw: unknown, key: string): string[] {
-  return list(raw, key).map((item) => (item === '*' ? item : origin(item, key)));
-}
-
-function headerMap(raw: unknown, key: string): Record<string, string> {
-  const expected = 'a map of header names to string values';
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(key, raw, expected);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) fail(`${key}.${name}`, value, expected);
-    headers[name.toLowerCase()] = value;
-  }
-  return headers;
 }
