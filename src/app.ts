@@ -10,7 +10,9 @@ import type { Requestable } from './dispatcher.ts';
 import { openAIError, ProxyError, toOpenAIBody } from './errors.ts';
 import { localSafety } from './guard.ts';
 import { healthRoutes, PROBE_PATHS } from './health.ts';
+import { modelsRoutes } from './models-route.ts';
 import { proxyRoutes } from './proxy.ts';
+import { RouteTable } from './routing.ts';
 import type { Clock } from './token-cache.ts';
 import { OPERATIONS } from './upstream.ts';
 
@@ -20,6 +22,8 @@ export interface AppDeps {
   readonly dispatcher: Requestable;
   readonly logger: FastifyBaseLogger;
   readonly now?: Clock;
+  /** The routes in force; the server keeps a handle to swap them on reload. */
+  readonly routes?: RouteTable;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -76,18 +80,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   await app.register(jsonBodies, { bodyLimit: config.bodyLimitBytes });
   await app.register(healthRoutes, { credentials: deps.credentials, project: config.project, now });
+  const routes = deps.routes ?? new RouteTable(config);
+  await app.register(modelsRoutes, { modelIds: () => routes.modelIds() });
   await app.register(proxyRoutes, {
-    defaults: {
-      baseUrl: config.baseUrl,
-      apiVersion: config.apiVersion,
-      project: config.project,
-      location: config.location,
-      endpoint: config.endpoint,
-    },
+    routes,
     quotaProject: config.quotaProject,
-    headers: config.headers,
     credentials: deps.credentials,
     dispatcher: deps.dispatcher,
+    failoverMaxWaitMs: config.failoverMaxWaitMs,
   });
   return app;
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ApiVersion } from './upstream.ts';
+import { parseModels, type ModelRoute } from './config-models.ts';
 import { ConfigError, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
 
 export { ConfigError };
@@ -29,6 +30,12 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly configPath: string | undefined;
+  /** Per-model routes from the config file's `models` map. */
+  readonly models: Readonly<Record<string, ModelRoute>>;
+  /** Advertised by GET /v1/models besides the configured names. */
+  readonly listedModels: readonly string[];
+  /** Longest Retry-After wait before failing over to the next location. */
+  readonly failoverMaxWaitMs: number;
 }
 
 export interface ConfigSources {
@@ -36,6 +43,19 @@ export interface ConfigSources {
   /** Parsed command-line flags, already named as config keys. */
   readonly flags?: Readonly<Partial<Record<FileKey | 'config', string>>>;
   readonly readFile?: (path: string) => string;
+  /** The shipped model list (config/default-models.yaml) unless given. */
+  readonly defaultModels?: () => string[];
+}
+
+const DEFAULT_MODELS_FILE = new URL('../config/default-models.yaml', import.meta.url);
+
+export function readDefaultModels(): string[] {
+  try {
+    return list(parseYaml(readFileSync(DEFAULT_MODELS_FILE, 'utf8')) ?? [], 'config/default-models.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return [];
+  }
 }
 
 type FileKey = keyof typeof FIELDS;
@@ -68,6 +88,9 @@ const FIELDS = {
   bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
   upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
   shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
+  models: { env: [], parse: parseModels },
+  listedModels: { env: [], parse: list },
+  failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
 } satisfies Record<string, Field>;
 
 const DEFAULTS: Record<FileKey, unknown> = {
@@ -87,6 +110,9 @@ const DEFAULTS: Record<FileKey, unknown> = {
   bodyLimitMb: 32,
   upstreamTimeoutSeconds: 600,
   shutdownGraceSeconds: 30,
+  models: {},
+  listedModels: undefined,
+  failoverMaxWaitSeconds: 5,
 };
 
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -118,6 +144,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
     shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
     configPath,
+    models: Object.freeze(v.models),
+    listedModels: Object.freeze(v.listedModels ?? (sources.defaultModels ?? readDefaultModels)()),
+    failoverMaxWaitMs: Math.round((v.failoverMaxWaitSeconds as number) * 1000),
   });
 }
 

@@ -12,21 +12,33 @@ import { ProxyError } from './errors.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { AccessToken } from './token-cache.ts';
 import { translateErrorResponse, upstreamFailure } from './upstream-errors.ts';
+import { canFailOver, failoverDelayMs, isFailoverStatus, type FailoverEvent } from './failover.ts';
+import type { RouteTable } from './routing.ts';
+import { replaceTopLevelModel } from './model-rewrite.ts';
 import { OPERATIONS, operationPath, upstreamOrigin, type EndpointTarget, type Operation } from './upstream.ts';
 
 export interface ProxyOptions {
-  readonly defaults: Omit<EndpointTarget, 'project'> & { readonly project: string | undefined };
+  readonly routes: RouteTable;
   readonly quotaProject: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
   readonly credentials: Credentials;
   readonly dispatcher: Requestable;
+  /** Longest Retry-After we wait before trying the next location. */
+  readonly failoverMaxWaitMs: number;
+  readonly onFailover?: (event: FailoverEvent) => void;
 }
 
 /** Per-request proxy state, hung on the Fastify request. */
 export interface ProxyExchange {
   readonly body: JsonBody;
-  readonly origin: string;
-  readonly path: string;
+  /** What is sent upstream: the client's bytes, or them with an alias's model spliced in. */
+  readonly payload: Buffer;
+  readonly operation: Operation;
+  /** Failover order; `targetIndex` is the one in use. */
+  readonly targets: readonly EndpointTarget[];
+  targetIndex: number;
+  origin: string;
+  path: string;
+  readonly headers: Readonly<Record<string, string>>;
   readonly quotaProject: string | undefined;
   readonly abort: AbortController;
   token: AccessToken;
@@ -52,13 +64,21 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       throw new ProxyError(415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
     }
     const operation = OPERATIONS.get(request.routeOptions.url ?? '') as Operation;
+    const route = options.routes.resolve(body.model);
     const token = await credentials.getToken();
-    const target: EndpointTarget = { ...options.defaults, project: options.defaults.project ?? (await credentials.projectId()) };
+    const adcProject = route.targets.some((t) => t.project === undefined) ? await credentials.projectId() : undefined;
+    const targets = route.targets.map((t) => ({ ...t, project: t.project ?? (adcProject as string) }));
+    const first = targets[0] as EndpointTarget;
     const abort = new AbortController();
     request.exchange = {
       body,
-      origin: upstreamOrigin(target),
-      path: operationPath(target, operation),
+      payload: route.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, route.upstreamModel),
+      operation,
+      targets,
+      targetIndex: 0,
+      origin: upstreamOrigin(first),
+      path: operationPath(first, operation),
+      headers: route.headers,
       quotaProject: options.quotaProject ?? (await credentials.quotaProject().catch(() => undefined)),
       abort,
       token,
@@ -77,7 +97,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       reply.from(exchange.path, {
         ...replyOptions,
         getUpstream: () => exchange.origin,
-        body: exchange.body.raw,
+        body: exchange.payload,
         contentType: request.headers['content-type'] as string,
       } as never),
     );
@@ -92,7 +112,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       return upstreamRequestHeaders(headers, {
         token: exchange.token.value,
         quotaProject: exchange.quotaProject,
-        extra: options.headers,
+        extra: exchange.headers,
       });
     },
     rewriteHeaders: (headers: IncomingHttpHeaders) => clientResponseHeaders(headers),
@@ -100,6 +120,9 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       const exchange = request.exchange as ProxyExchange;
       exchange.upstreamStatus = res.statusCode;
       if (res.statusCode === 401 && !exchange.replayed) return replayWithFreshToken(request, reply, res);
+      if (isFailoverStatus(res.statusCode) && canFailOver(exchange)) {
+        return failOver(request, reply, res, failoverDelayMs(res.headers, options.failoverMaxWaitMs));
+      }
       if (res.statusCode >= 400) return void translateErrorResponse(reply, res);
       reply.send(meter(res.stream, exchange, reply));
     },
@@ -108,6 +131,8 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
         reply.code(499).send();
         return;
       }
+      const exchange = reply.request.exchange;
+      if (exchange && canFailOver(exchange)) return failOver(reply.request, reply, undefined, 0, error);
       reply.send(upstreamFailure(error));
     },
   };
@@ -117,8 +142,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
   function replayWithFreshToken(request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse): void {
     const exchange = request.exchange as ProxyExchange;
     exchange.replayed = true;
-    res.stream.on('error', () => {}).resume();
-    for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
+    discardResponse(reply, res);
     credentials.invalidate(exchange.token);
     credentials.getToken().then(
       (token) => {
@@ -127,6 +151,27 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       },
       (err: unknown) => reply.send(credentialError(err)),
     );
+  }
+
+  // Nothing has reached the client yet: try the entry's next location, never one it does not list.
+  function failOver(request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse | undefined, delayMs: number, error?: Error): void {
+    const exchange = request.exchange as ProxyExchange;
+    const from = exchange.targets[exchange.targetIndex] as EndpointTarget;
+    const to = exchange.targets[exchange.targetIndex + 1] as EndpointTarget;
+    if (res) discardResponse(reply, res);
+    exchange.targetIndex++;
+    exchange.origin = upstreamOrigin(to);
+    exchange.path = operationPath(to, exchange.operation);
+    exchange.replayed = false;
+    const event: FailoverEvent = { from: from.location, to: to.location, status: res?.statusCode, error: error?.message, delayMs };
+    request.log.warn(event, 'failing over to the next location');
+    options.onFailover?.(event);
+    const timer = setTimeout(() => {
+      exchange.abort.signal.removeEventListener('abort', cancel);
+      forward(request, reply);
+    }, delayMs);
+    const cancel = () => clearTimeout(timer);
+    exchange.abort.signal.addEventListener('abort', cancel, { once: true });
   }
 
   await app.register(httpProxy, {
@@ -147,6 +192,12 @@ export interface UpstreamResponse {
   readonly statusCode: number;
   readonly headers: IncomingHttpHeaders;
   readonly stream: Readable;
+}
+
+/** Drops an upstream answer we will not forward, and the headers reply-from already copied from it. */
+function discardResponse(reply: FastifyReply, res: UpstreamResponse): void {
+  res.stream.on('error', () => {}).resume();
+  for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
 }
 
 /** Counts bytes and time to first byte without altering or buffering the stream. */
