@@ -47,8 +47,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  const config = loadConfig({ env: process.env, flags: { config: values.config, host: values.host, port: values.port } });
-  const server = await startServer(config);
+  const load = () => loadConfig({ env: process.env, flags: { config: values.config, host: values.host, port: values.port } });
+  const server = await startServer(load(), { reloadConfig: load });
   exitOnSignals(server);
   return -1;
 }

@@ -8,6 +8,8 @@ import { createAdcCredentials, type Credentials } from './credentials.ts';
 import { abortable, createUpstreamAgent } from './dispatcher.ts';
 import { createLogger, serializeError } from './logger.ts';
 import { upstreamOrigin, endpointPath } from './upstream.ts';
+import { watchForReload } from './reload.ts';
+import { RouteTable } from './routing.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -19,6 +21,8 @@ export interface RunningServer {
 export interface ServerOverrides {
   readonly logger?: Logger;
   readonly credentials?: Credentials;
+  /** Loads the config again from the same sources; enables hot reload of routes. */
+  readonly reloadConfig?: () => Config;
 }
 
 export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
@@ -34,7 +38,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     });
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
   const agent = createUpstreamAgent(timeouts);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger });
+  const routes = new RouteTable(config);
+  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes });
+  if (overrides.reloadConfig) {
+    const stopWatching = watchForReload({ routes, loadConfig: overrides.reloadConfig, logger }, config.configPath);
+    app.addHook('onClose', async () => stopWatching());
+  }
   app.addHook('onClose', async () => agent.close());
 
   const address = await app.listen({ host: config.host, port: config.port });

@@ -1,0 +1,49 @@
+// Hot reload of the routes: on SIGHUP and whenever the config file changes.
+// A bad new file is rejected with a log line and the old routes stay.
+
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { serializeError } from './logger.ts';
+import type { RouteTable } from './routing.ts';
+
+export interface ReloadOptions {
+  readonly routes: RouteTable;
+  /** Loads and validates the whole config again, from the same sources as at start. */
+  readonly loadConfig: () => Config;
+  readonly logger: Logger;
+}
+
+/** Returns whether the new routes were taken. */
+export function reloadRoutes({ routes, loadConfig, logger }: ReloadOptions, reason: string): boolean {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    logger.error({ reason, err: serializeError(err) }, 'config reload rejected; keeping the current routes');
+    return false;
+  }
+  routes.update(config);
+  logger.info({ reason, models: Object.keys(config.models).length }, 'routes reloaded');
+  return true;
+}
+
+// Polling, not fs.watch: editors and Kubernetes ConfigMaps replace the file
+// (rename, symlink swap), which fs.watch loses track of.
+const POLL_INTERVAL_MS = 1000;
+
+/** Starts SIGHUP and file watching; returns a function that stops both. */
+export function watchForReload(options: ReloadOptions, configPath: string | undefined): () => void {
+  const onSignal = () => reloadRoutes(options, 'SIGHUP');
+  process.on('SIGHUP', onSignal);
+  const onChange = (current: Stats, previous: Stats) => {
+    if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size || current.ino !== previous.ino) {
+      reloadRoutes(options, 'config file changed');
+    }
+  };
+  if (configPath) watchFile(configPath, { interval: POLL_INTERVAL_MS, persistent: false }, onChange);
+  return () => {
+    process.off('SIGHUP', onSignal);
+    if (configPath) unwatchFile(configPath, onChange);
+  };
+}
