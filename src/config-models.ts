@@ -74,7 +74,8 @@ function flattenAliases(entries: Record<string, ModelRoute>, key: string): Recor
   for (const name of Object.keys(entries)) {
     const chain = [name];
     let route = entries[name] as ModelRoute;
-    while (route.model !== undefined && Object.hasOwn(entries, route.model)) {
+    // Stops at an entry that names no other entry (inherit() gives it its own name).
+    while (route.model !== undefined && route.model !== chain.at(-1) && Object.hasOwn(entries, route.model)) {
       const next = route.model;
       if (chain.includes(next)) throw new ConfigError(`${key}.${name}: alias loop ${[...chain, next].join(' → ')}`);
       chain.push(next);

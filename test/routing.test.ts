@@ -1,0 +1,119 @@
+// Config validation of the models map, and the router built from it.
+
+import t from 'tap';
+import { loadConfig } from '../src/config.ts';
+import { RouteTable, Router, type RouteDefaults } from '../src/routing.ts';
+
+const defaults: RouteDefaults = {
+  baseUrl: undefined,
+  apiVersion: 'v1',
+  project: 'proj',
+  location: 'us-central1',
+  endpoint: 'openapi',
+  headers: {},
+};
+
+function configWith(models: unknown, extra: Record<string, unknown> = {}) {
+  const file = JSON.stringify({ models, ...extra });
+  return loadConfig({ env: { PROXY_CONFIG: 'proxy.json' }, readFile: () => file, defaultModels: () => ['google/gemini-2.5-flash'] });
+}
+
+function yamlConfig(text: string) {
+  return loadConfig({ env: { PROXY_CONFIG: 'proxy.yaml' }, readFile: () => text, defaultModels: () => [] });
+}
+
+t.test('the issue example routes every entry as written', async (t) => {
+  const config = yamlConfig(`
+models:
+  my-llama:
+    endpoint: "1234567890"
+    location: europe-west4
+    apiVersion: v1beta1
+  gpt-4o:
+    model: google/gemini-2.5-flash
+  eu-gemini:
+    model: google/gemini-2.5-pro
+    location: [europe-west1, europe-west4]
+  tuned:
+    endpoint: "987654321"
+    location: us-central1
+    baseUrl: https://987654321.us-central1-123456.prediction.vertexai.goog
+    headers: { X-Vertex-AI-LLM-Request-Type: dedicated }
+`);
+  const router = new Router({ ...defaults, headers: { 'x-team': 'a' } }, config.models);
+
+  const llama = router.resolve('my-llama');
+  t.equal(llama.upstreamModel, undefined, 'not an alias: body untouched');
+  t.same(llama.targets, [{ baseUrl: undefined, apiVersion: 'v1beta1', project: 'proj', location: 'europe-west4', endpoint: '1234567890' }]);
+
+  const alias = router.resolve('gpt-4o');
+  t.equal(alias.upstreamModel, 'google/gemini-2.5-flash');
+  t.same(alias.targets, [{ baseUrl: undefined, apiVersion: 'v1', project: 'proj', location: 'us-central1', endpoint: 'openapi' }]);
+
+  const eu = router.resolve('eu-gemini');
+  t.same(eu.targets.map((x) => x.location), ['europe-west1', 'europe-west4']);
+
+  const tuned = router.resolve('tuned');
+  t.equal(tuned.targets[0]?.baseUrl, 'https://987654321.us-central1-123456.prediction.vertexai.goog');
+  t.same(tuned.headers, { 'x-team': 'a', 'x-vertex-ai-llm-request-type': 'dedicated' });
+
+  const other = router.resolve('google/gemini-2.0-flash-001');
+  t.equal(other.upstreamModel, undefined, 'unlisted models go to the default route unchanged');
+  t.same(other.targets, [{ baseUrl: undefined, apiVersion: 'v1', project: 'proj', location: 'us-central1', endpoint: 'openapi' }]);
+  t.equal(router.resolve(undefined), other);
+});
+
+t.test('aliases may chain; the outer entry overrides what it sets', async (t) => {
+  const config = configWith({
+    fast: { model: 'eu-flash', project: 'other-proj' },
+    'eu-flash': { model: 'google/gemini-2.5-flash', location: ['europe-west1', 'europe-west4'] },
+  });
+  const route = new Router(defaults, config.models).resolve('fast');
+  t.equal(route.upstreamModel, 'google/gemini-2.5-flash');
+  t.same(route.targets.map((x) => [x.project, x.location]), [['other-proj', 'europe-west1'], ['other-proj', 'europe-west4']]);
+});
+
+t.test('an entry whose model is its own name is a route, not an alias', async (t) => {
+  const config = configWith({ 'google/gemini-2.5-pro': { model: 'google/gemini-2.5-pro', location: 'global' } });
+  const route = new Router(defaults, config.models).resolve('google/gemini-2.5-pro');
+  t.equal(route.upstreamModel, undefined);
+  t.equal(route.targets[0]?.location, 'global');
+});
+
+t.test('bad entries stop the daemon with a message naming entry and key', async (t) => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ a: { locaton: 'us-central1' } }, /proxy\.json: models\.a: unknown key "locaton"/],
+    [{ a: { location: 'europe west4' } }, /models\.a\.location \("europe west4"\): must be a Vertex AI location/],
+    [{ a: { location: ['europe-west1', 'Mars'] } }, /models\.a\.location\[1\] \("Mars"\)/],
+    [{ a: { location: [] } }, /models\.a\.location/],
+    [{ a: { endpoint: 'my-endpoint' } }, /models\.a\.endpoint \("my-endpoint"\): must be "openapi" or a numeric endpoint ID/],
+    [{ a: { apiVersion: 'v2' } }, /models\.a\.apiVersion \("v2"\): must be one of v1, v1beta1/],
+    [{ a: { baseUrl: 'https://x.example/path' } }, /models\.a\.baseUrl/],
+    [{ a: { headers: { 'bad header': 'x' } } }, /models\.a\.headers\.bad header/],
+    [{ a: { model: 'b' }, b: { model: 'a' } }, /models\.a: alias loop a → b → a/],
+    [{ a: { model: 'b' }, b: { model: 'c' }, c: { model: 'b' } }, /alias loop a → b → c → b/],
+    [{ a: 'us-central1' }, /models\.a/],
+    [['a'], /models/],
+  ];
+  for (const [models, message] of cases) {
+    t.throws(() => configWith(models), { name: 'ConfigError', message }, JSON.stringify(models));
+  }
+  t.throws(() => configWith({}, { modles: {} }), { name: 'ConfigError', message: /proxy\.json: unknown key "modles"/ });
+});
+
+t.test('the route table lists configured names plus the default list, once each', async (t) => {
+  const config = configWith({ 'gpt-4o': { model: 'google/gemini-2.5-flash' }, 'google/gemini-2.5-flash': {} });
+  const table = new RouteTable(config);
+  t.same(table.modelIds(), ['gpt-4o', 'google/gemini-2.5-flash']);
+});
+
+t.test('listedModels in the file replaces the shipped default list', async (t) => {
+  const config = configWith({}, { listedModels: ['google/gemini-2.5-pro'] });
+  t.same(config.listedModels, ['google/gemini-2.5-pro']);
+});
+
+t.test('the shipped default model list is read from config/', async (t) => {
+  const config = loadConfig({ env: {} });
+  t.ok(config.listedModels.length > 0);
+  t.ok(config.listedModels.every((id) => id.startsWith('google/gemini-')));
+});
