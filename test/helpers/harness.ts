@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createAdcCredentials, type Credentials } from '../../src/credentials.ts';
 import { abortable, createUpstreamAgent } from '../../src/dispatcher.ts';
 import { createLogger } from '../../src/logger.ts';
+import { RouteTable } from '../../src/routing.ts';
+import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import { startFakeMetadata, type FakeMetadata, type FakeMetadataOptions } from './fake-metadata.ts';
 import { FIXTURE_CERT, startFakeVertex, type FakeVertex, type FakeVertexOptions } from './fake-vertex.ts';
@@ -20,6 +22,9 @@ export interface Harness {
   readonly credentials: Credentials;
   readonly config: Config;
   readonly agent: Agent;
+  /** The live route table, for reload tests. */
+  readonly routes: RouteTable;
+  readonly logger: Logger;
   /** Every log line the app wrote, raw. */
   readonly logs: string[];
   /** `http://127.0.0.1:PORT` once `listen()` has run. */
@@ -54,7 +59,8 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   const agent = options.trustFixtureCa
     ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } })
     : createUpstreamAgent(timeouts);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger });
+  const routes = new RouteTable(config);
+  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes });
 
   const harness: Harness = {
     app,
@@ -63,6 +69,8 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
     credentials,
     config,
     agent,
+    routes,
+    logger,
     logs: capture.lines,
     url: '',
     async listen() {
