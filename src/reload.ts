@@ -4,7 +4,6 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { serializeError } from './logger.ts';
 import type { RouteTable } from './routing.ts';
 
 export interface ReloadOptions {
@@ -20,7 +19,7 @@ export function reloadRoutes({ routes, loadConfig, logger }: ReloadOptions, reas
   try {
     config = loadConfig();
   } catch (err) {
-    logger.error({ reason, err: serializeError(err) }, 'config reload rejected; keeping the current routes');
+    logger.error({ reason, err }, 'config reload rejected; keeping the current routes');
     return false;
   }
   routes.update(config);

@@ -33,7 +33,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       events: {
         onRefresh: (token, fetchedAt) =>
           logger.debug({ expiresInSeconds: Math.round((token.expiresAt - fetchedAt) / 1000) }, 'access token refreshed'),
-        onRefreshError: (err) => logger.warn({ err: serializeError(err) }, 'background token refresh failed'),
+        onRefreshError: (err) => logger.warn({ err }, 'background token refresh failed'),
       },
     });
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };

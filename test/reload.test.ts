@@ -1,0 +1,83 @@
+// Hot reload: SIGHUP and file changes swap the routes; a bad file keeps the
+// old ones; a stream under way is never dropped.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { loadConfig } from '../src/config.ts';
+import { reloadRoutes, watchForReload } from '../src/reload.ts';
+import { startHarness } from './helpers/harness.ts';
+import { sleep } from './helpers/fake-vertex.ts';
+
+const routesTo = (location: string) => JSON.stringify({ models: { team: { model: 'google/gemini-2.5-flash', location } } });
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function setup(t: Test) {
+  const path = join(mkdtempSync(join(tmpdir(), 'vop-reload-')), 'proxy.json');
+  writeFileSync(path, routesTo('europe-west1'));
+  const h = await startHarness(t, { env: { PROXY_CONFIG: path }, vertex: { chunks: 5, chunkDelayMs: 100 } });
+  const env = { PROXY_CONFIG: path, VERTEX_BASE_URL: h.vertex.baseUrl };
+  const options = { routes: h.routes, loadConfig: () => loadConfig({ env }), logger: h.logger };
+  const base = await h.listen();
+  const send = (stream = false) =>
+    fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'team', stream, messages: [] }),
+    });
+  const lastLocation = () => /locations\/([^/]+)/.exec(h.vertex.last?.url ?? '')?.[1];
+  return { h, path, options, send, lastLocation };
+}
+
+t.test('SIGHUP reloads the routes while a stream keeps flowing', async (t) => {
+  const { h, path, options, send, lastLocation } = await setup(t);
+  const stop = watchForReload(options, undefined);
+  t.teardown(stop);
+
+  const streaming = await send(true);
+  t.equal(lastLocation(), 'europe-west1');
+
+  writeFileSync(path, routesTo('europe-west4'));
+  process.kill(process.pid, 'SIGHUP');
+  await until(() => h.logs.some((line) => line.includes('routes reloaded')), 'the reload');
+
+  await (await send()).text();
+  t.equal(lastLocation(), 'europe-west4', 'new requests take the new route');
+
+  const body = await streaming.text();
+  t.match(body, /part4 [\s\S]*data: \[DONE\]/, 'the stream that started before the reload completed');
+});
+
+t.test('a changed file is picked up without a signal', async (t) => {
+  const { h, path, options, send, lastLocation } = await setup(t);
+  const stop = watchForReload(options, path);
+  t.teardown(stop);
+  await sleep(50);
+  writeFileSync(path, routesTo('asia-northeast1') + '\n');
+  await until(() => h.logs.some((line) => line.includes('config file changed')), 'the file watcher', 15_000);
+  await (await send()).text();
+  t.equal(lastLocation(), 'asia-northeast1');
+});
+
+t.test('a bad new file is rejected with a log line and the old routes stay', async (t) => {
+  const { h, path, options, send, lastLocation } = await setup(t);
+  writeFileSync(path, JSON.stringify({ models: { team: { location: 'not a location' } } }));
+  t.equal(reloadRoutes(options, 'test'), false);
+  const rejected = h.logs.map((line) => JSON.parse(line)).find((entry) => entry.msg?.includes('reload rejected'));
+  t.equal(rejected?.level, 50, 'logged at error level');
+  t.match(rejected?.err?.message, /models\.team\.location/, 'naming the bad key');
+
+  writeFileSync(path, '{ not json');
+  t.equal(reloadRoutes(options, 'test'), false);
+
+  await (await send()).text();
+  t.equal(lastLocation(), 'europe-west1', 'still the old route');
+});
