@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createAdcCredentials, type Credentials } from './credentials.ts';
 import { abortable, createUpstreamAgent } from './dispatcher.ts';
-import { createLogger, serializeError } from './logger.ts';
+import { createLogger } from './logger.ts';
 import { upstreamOrigin, endpointPath } from './upstream.ts';
 import { watchForReload } from './reload.ts';
 import { RouteTable } from './routing.ts';

@@ -117,3 +117,9 @@ t.test('the shipped default model list is read from config/', async (t) => {
   t.ok(config.listedModels.length > 0);
   t.ok(config.listedModels.every((id) => id.startsWith('google/gemini-')));
 });
+
+t.test('the shipped example config is valid', async (t) => {
+  const config = loadConfig({ env: { PROXY_CONFIG: new URL('../config/example.yaml', import.meta.url).pathname } });
+  t.same(Object.keys(config.models), ['my-llama', 'gpt-4o', 'eu-gemini', 'tuned']);
+  t.same(config.models['eu-gemini']?.locations, ['europe-west1', 'europe-west4']);
+});
