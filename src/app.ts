@@ -57,6 +57,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // onResponse runs only for responses that finish; a client that leaves
+    // part-way (mid-stream, or before upstream headers) gets its line here.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) logRequest(request, reply);
+    });
   });
   app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
 
@@ -113,7 +118,9 @@ function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     route: request.routeOptions.url ?? 'unmatched',
     model: exchange?.body.model,
     stream: exchange?.body.stream,
-    status: reply.statusCode,
+    // 499 (as nginx logs it): the client closed the connection before any answer.
+    status: reply.raw.writableFinished || reply.raw.headersSent ? reply.statusCode : 499,
+    clientClosed: reply.raw.writableFinished ? undefined : true,
     upstreamStatus: exchange?.upstreamStatus,
     ttfbMs: exchange?.firstByteMs === undefined ? undefined : round(exchange.firstByteMs),
     durationMs: round(reply.elapsedTime),

@@ -63,13 +63,14 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
     if (!(body instanceof JsonBody)) {
       throw new ProxyError(415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
     }
+    // Before any await: a client that leaves while we wait for a token must not be missed.
+    const abort = abortOnClientClose(reply);
     const operation = OPERATIONS.get(request.routeOptions.url ?? '') as Operation;
     const route = options.routes.resolve(body.model);
     const token = await credentials.getToken();
     const adcProject = route.targets.some((t) => t.project === undefined) ? await credentials.projectId() : undefined;
     const targets = route.targets.map((t) => ({ ...t, project: t.project ?? (adcProject as string) }));
     const first = targets[0] as EndpointTarget;
-    const abort = new AbortController();
     request.exchange = {
       body,
       payload: route.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, route.upstreamModel),
@@ -85,10 +86,6 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       replayed: false,
       bytes: 0,
     };
-    // Abort upstream the moment the client goes away, even before upstream headers.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
   }
 
   function forward(request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -128,6 +125,8 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
     },
     onError: (reply: FastifyReply, { error }: { error: Error }) => {
       if (reply.request.exchange?.abort.signal.aborted) {
+        // Not a failure: the client left, so its upstream request was cut on purpose.
+        reply.log.debug('client went away before the upstream answered; upstream request aborted');
         reply.code(499).send();
         return;
       }
@@ -198,6 +197,22 @@ export interface UpstreamResponse {
 function discardResponse(reply: FastifyReply, res: UpstreamResponse): void {
   res.stream.on('error', () => {}).resume();
   for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
+}
+
+/**
+ * Aborts the upstream request the moment the client goes away without having
+ * had its whole response, even before upstream headers (Fastify itself cuts
+ * the upstream body only once it is piping it).
+ */
+function abortOnClientClose(reply: FastifyReply): AbortController {
+  const abort = new AbortController();
+  const res = reply.raw;
+  const onClose = () => {
+    if (!res.writableFinished) abort.abort();
+  };
+  if (res.destroyed) onClose();
+  else res.once('close', onClose);
+  return abort;
 }
 
 /** Counts bytes and time to first byte without altering or buffering the stream. */
