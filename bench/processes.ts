@@ -1,0 +1,202 @@
+// Starting, probing and stopping the processes under test: the fake upstream,
+// the proxy (`node src/cli.ts`, exactly as users run it) and the child
+// processes that generate load. Every process started here is stopped by PID.
+
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_PROJECT, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const started = new Set<ChildProcess>();
+
+export const workDir = mkdtempSync(join(tmpdir(), 'vop-bench-'));
+
+export function track(child: ChildProcess): ChildProcess {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
+export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function stopAll(): void {
+  for (const child of started) child.kill('SIGKILL');
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The fake metadata server and fake Vertex, in one forked process driven over IPC. */
+export class Upstream {
+  readonly child: ChildProcess;
+  readonly ready: UpstreamReady;
+  #nextId = 0;
+
+  private constructor(child: ChildProcess, ready: UpstreamReady) {
+    this.child = child;
+    this.ready = ready;
+  }
+
+  static async start(): Promise<Upstream> {
+    const child = track(fork(join(ROOT, 'bench/fake-upstream.ts'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+    const [ready] = (await once(child, 'message')) as [UpstreamReady];
+    return new Upstream(child, ready);
+  }
+
+  #ask(command: Omit<Command, 'id'>): Promise<{ stats?: UpstreamStats }> {
+    const id = ++this.#nextId;
+    return new Promise((resolve) => {
+      const onMessage = (message: { id: number; stats?: UpstreamStats }) => {
+        if (message.id !== id) return;
+        this.child.off('message', onMessage);
+        resolve(message);
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ ...command, id });
+    });
+  }
+
+  async stats(): Promise<UpstreamStats> {
+    return (await this.#ask({ type: 'stats' })).stats as UpstreamStats;
+  }
+
+  async setTokenLifetime(seconds: number): Promise<void> {
+    await this.#ask({ type: 'lifetime', seconds } as Omit<Command, 'id'>);
+  }
+
+  /** A token for the paths that do not fetch their own (direct, nginx). */
+  async issueToken(): Promise<string> {
+    const body = await httpGet(`http://${this.ready.metadataHost}/computeMetadata/v1/instance/service-accounts/default/token`, {
+      'metadata-flavor': 'Google',
+    });
+    return (JSON.parse(body.text) as { access_token: string }).access_token;
+  }
+}
+
+/** Environment that points google-auth-library at the fake metadata server and nothing else. */
+export function proxyEnv(upstream: Upstream, port: number, logLevel: string): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(workDir, 'home-'));
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+  return {
+    ...env,
+    HOME: home,
+    CLOUDSDK_CONFIG: join(home, 'gcloud'),
+    GCE_METADATA_HOST: upstream.ready.metadataHost,
+    METADATA_SERVER_DETECTION: 'assume-present',
+    GOOGLE_CLOUD_PROJECT: BENCH_PROJECT,
+    VERTEX_BASE_URL: upstream.ready.vertexUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: logLevel,
+  };
+}
+
+export interface ProxyProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly logFile: string;
+}
+
+/** Starts `node src/cli.ts` with its log going to a file, as a daemon's would. */
+export async function spawnProxy(upstream: Upstream, name: string, logLevel: string, nodeArgs: string[] = []): Promise<ProxyProcess & { readyMs: number }> {
+  const port = await freePort();
+  const logFile = join(workDir, `${name}.log`);
+  const log = openSync(logFile, 'a');
+  const spawnedAt = performance.now();
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, join(ROOT, 'src/cli.ts')], {
+      cwd: ROOT,
+      env: proxyEnv(upstream, port, logLevel),
+      stdio: ['ignore', log, log],
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForReady(`${url}/readyz`, child);
+  return { child, url, logFile, readyMs: performance.now() - spawnedAt };
+}
+
+/** Polls every 2 ms until the probe answers 200. */
+async function waitForReady(probeUrl: string, child: ChildProcess): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${probeUrl} answered`);
+    const status = await httpGet(probeUrl).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`${probeUrl} not ready within 15 s`);
+}
+
+export function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (part: string) => (text += part));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+export async function waitForPort(url: string, child: ChildProcess): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
+    if (await httpGet(url).then(() => true, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${url} not listening within 10 s`);
+}
+
+/** Runs a bench child script (load.ts, streams.ts) in its own process and parses its JSON line. */
+export async function runChild<T>(script: string, spec: unknown): Promise<T> {
+  const child = track(spawn(process.execPath, [join(ROOT, 'bench', script), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (part: string) => (out += part));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bench/${script} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as T;
+}
+
+/** Resets a process's peak RSS (Linux clear_refs 5); false where not permitted. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak resident set size (VmHWM) in MB since start or the last reset. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+export function countLines(file: string): number {
+  const text = readFileSync(file, 'utf8');
+  return text.length === 0 ? 0 : text.split('\n').length - 1;
+}

@@ -1,0 +1,26 @@
+// What the benchmark's processes share: the fake upstream's fixed names and
+// the IPC messages run.ts exchanges with it.
+
+export const BENCH_PROJECT = 'bench-project';
+export const BENCH_MODEL = 'google/gemini-2.5-flash';
+/** Where the OpenAI-compatible chat endpoint lives for the default route. */
+export const VERTEX_CHAT_PATH = `/v1/projects/${BENCH_PROJECT}/locations/us-central1/endpoints/openapi/chat/completions`;
+
+/** Requests run.ts sends over IPC; each answer echoes `id`. */
+export type Command = { id: number; type: 'stats' } | { id: number; type: 'lifetime'; seconds: number };
+
+export interface UpstreamStats {
+  tokenFetches: number;
+  /** Epoch ms of each token fetch, to show no two fetches share a lifetime. */
+  fetchTimes: number[];
+  chatRequests: number;
+  expiredTokens: number;
+  unknownTokens: number;
+}
+
+export interface UpstreamReady {
+  type: 'ready';
+  vertexUrl: string;
+  metadataHost: string;
+}
+

@@ -1,0 +1,179 @@
+// Turns the measurements into the markdown that is printed and written to
+// bench/results.md: the targets first, then every figure per path.
+
+import type { LoadResult } from './load.ts';
+import type { StreamResult } from './streams.ts';
+
+export type PathName = 'direct' | 'proxy' | 'proxy-warn' | 'nginx';
+
+export interface TokenRun {
+  lifetimeSeconds: number;
+  loadSeconds: number;
+  requests: number;
+  failed: number;
+  tokenFetches: number;
+  /** Shortest time between two consecutive token fetches. */
+  minGapSeconds: number;
+  expiredTokensSent: number;
+  unknownTokensSent: number;
+}
+
+export interface Report {
+  settings: {
+    rounds: number;
+    loadSeconds: number;
+    streamRounds: number;
+    streams: number;
+    streamChunks: number;
+    streamIntervalMs: number;
+    ttfbStreams: number;
+    coldStarts: number;
+  };
+  machine: {
+    cores: number;
+    cpu: string;
+    node: string;
+    nginx: string | undefined;
+    loadAtStart: number;
+    loadAtEnd: number;
+    date: string;
+    quick: boolean;
+  };
+  paths: PathName[];
+  chat: Record<number, Map<PathName, LoadResult[]>>;
+  ttfb: Map<PathName, StreamResult[]>;
+  streams: Map<PathName, (StreamResult & { peakRssMb: number })[]>;
+  tokens: TokenRun;
+  coldStartMs: number[];
+}
+
+const COLUMNS: [PathName, string][] = [
+  ['direct', 'direct'],
+  ['proxy', 'proxy (LOG_LEVEL=info, default)'],
+  ['proxy-warn', 'proxy (LOG_LEVEL=warn)'],
+  ['nginx', 'nginx'],
+];
+
+type Pick<T> = (result: T) => number;
+type Compare = 'ratio' | 'added';
+
+export function renderReport(report: Report, median: (values: number[]) => number): string {
+  const of = <T>(results: Map<PathName, T[]>, name: PathName, pick: Pick<T>): number => {
+    const values = results.get(name);
+    return values && values.length ? median(values.map(pick)) : Number.NaN;
+  };
+  const rows: string[] = [];
+  const row = <T>(scenario: string, metric: string, results: Map<PathName, T[]>, pick: Pick<T>, compare: Compare, digits: number): void => {
+    const value = (name: PathName) => of(results, name, pick);
+    const cells = COLUMNS.map(([name]) => (results.has(name) ? fixed(value(name), digits) : 'skipped'));
+    const versus = (other: PathName) => (results.has(other) ? comparison(value('proxy'), value(other), compare) : 'n/a');
+    rows.push(`| ${scenario} | ${metric} | ${cells.join(' | ')} | ${versus('direct')} | ${versus('nginx')} |`);
+  };
+
+  for (const [connections, results] of Object.entries(report.chat)) {
+    const scenario = `chat, ${connections} connections`;
+    row(scenario, 'throughput (req/s)', results, (r) => r.rps, 'ratio', 0);
+    row('', 'latency p50 (ms)', results, (r) => r.p50Ms, 'added', 2);
+    row('', 'latency p99 (ms)', results, (r) => r.p99Ms, 'added', 2);
+  }
+  row('one stream at a time', 'time to first byte p50 (ms)', report.ttfb, (r) => r.ttfbP50Ms, 'added', 2);
+  row('', 'time to first byte p99 (ms)', report.ttfb, (r) => r.ttfbP99Ms, 'added', 2);
+  const s = report.settings;
+  const streamScenario = `${s.streams} streams × ${s.streamChunks} chunks over ${(s.streamChunks * s.streamIntervalMs) / 1000} s`;
+  row(streamScenario, 'streams complete', report.streams, (r) => r.complete, 'ratio', 0);
+  row('', 'wall time (s)', report.streams, (r) => r.wallMs / 1000, 'ratio', 2);
+  row('', 'time to first byte p99 (ms)', report.streams, (r) => r.ttfbP99Ms, 'added', 1);
+  row('', 'peak RSS (MB)', report.streams, (r) => r.peakRssMb, 'ratio', 0);
+
+  const chat16 = report.chat[16] as Map<PathName, LoadResult[]>;
+  const proxyRps = (c: number) => of(report.chat[c] as Map<PathName, LoadResult[]>, 'proxy', (r) => r.rps);
+  const nginxRps = (c: number) => of(report.chat[c] as Map<PathName, LoadResult[]>, 'nginx', (r) => r.rps);
+  const added = (pick: Pick<LoadResult>) => of(chat16, 'proxy', pick) - of(chat16, 'direct', pick);
+  const wall = (name: PathName) => of(report.streams, name, (r) => r.wallMs);
+  const complete = of(report.streams, 'proxy', (r) => r.complete);
+  const rss = of(report.streams, 'proxy', (r) => r.peakRssMb);
+  const t = report.tokens;
+  const tokenOk = t.expiredTokensSent === 0 && t.unknownTokensSent === 0 && t.failed === 0 && t.minGapSeconds >= 0.75 * t.lifetimeSeconds;
+  const cold = median(report.coldStartMs);
+  const hasNginx = report.chat[16]?.has('nginx') ?? false;
+  const throughputTarget = (c: number): string[] =>
+    hasNginx
+      ? [`throughput ≥ 0.75× nginx at ${c} connections (aim 0.9×)`, `${fixed(proxyRps(c) / nginxRps(c), 2)}×`, met(proxyRps(c) / nginxRps(c) >= 0.75)]
+      : [`throughput ≥ 0.75× nginx at ${c} connections`, 'nginx not installed', 'n/a'];
+  const targets: string[][] = [
+    throughputTarget(16),
+    throughputTarget(64),
+    ['added p50 latency ≤ 1 ms at 16 connections', `${fixed(added((r) => r.p50Ms), 2)} ms`, met(added((r) => r.p50Ms) <= 1)],
+    ['added p99 latency ≤ 5 ms at 16 connections', `${fixed(added((r) => r.p99Ms), 2)} ms`, met(added((r) => r.p99Ms) <= 5)],
+    [
+      `${s.streams} streams complete in ≤ 1.2× the direct time`,
+      `${fixed(complete, 0)}/${s.streams} complete, ${fixed(wall('proxy') / wall('direct'), 2)}×`,
+      met(complete === s.streams && wall('proxy') / wall('direct') <= 1.2),
+    ],
+    ['proxy peak RSS ≤ 150 MB during those streams', `${fixed(rss, 0)} MB`, met(rss <= 150)],
+    [
+      `one token fetch per token lifetime (${t.lifetimeSeconds} s tokens, ${t.loadSeconds} s of load)`,
+      `${t.tokenFetches} fetches for ${t.requests} requests, ≥ ${fixed(t.minGapSeconds, 1)} s apart; ${t.expiredTokensSent} expired and ${t.unknownTokensSent} unknown tokens sent; ${t.failed} failed`,
+      met(tokenOk),
+    ],
+    ['cold start to first /readyz 200 ≤ 500 ms', `${fixed(cold, 0)} ms (median of ${report.coldStartMs.length}; ${report.coldStartMs.map((ms) => fixed(ms, 0)).join(', ')})`, met(cold <= 500)],
+  ];
+
+  const m = report.machine;
+  const failures = failureNotes(report);
+  return [
+    '# Benchmark results',
+    '',
+    `\`npm run bench${m.quick ? ' -- --quick' : ''}\` on ${m.date.slice(0, 16).replace('T', ' ')} UTC: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.nginx ? `nginx ${m.nginx}` : 'no nginx'}.`,
+    `1-minute load average ${m.loadAtStart.toFixed(2)} at the start, ${m.loadAtEnd.toFixed(2)} at the end: load generator, fake upstream, proxy and nginx share these cores with whatever else runs.`,
+    `Each figure is the median of ${s.rounds} interleaved rounds (${s.streamRounds} for the ${s.streams} streams) of ${s.loadSeconds} s per path.`,
+    '',
+    '## Targets',
+    '',
+    '| target | result | met |',
+    '| --- | --- | --- |',
+    ...targets.map((cells) => `| ${cells.join(' | ')} |`),
+    '',
+    '## Figures',
+    '',
+    `| scenario | metric | ${COLUMNS.map(([, label]) => label).join(' | ')} | proxy vs direct | proxy vs nginx |`,
+    `| --- | --- | ${COLUMNS.map(() => '---:').join(' | ')} | ---: | ---: |`,
+    ...rows,
+    '',
+    failures.length ? `Failed requests: ${failures.join('; ')}.` : 'Failed requests: none.',
+    '',
+  ].join('\n');
+}
+
+function failureNotes(report: Report): string[] {
+  const notes: string[] = [];
+  for (const [connections, results] of Object.entries(report.chat)) {
+    for (const [name, runs] of results) {
+      const failed = runs.reduce((sum, r) => sum + r.failed, 0);
+      if (failed) notes.push(`${failed} on ${name} at ${connections} connections`);
+    }
+  }
+  for (const [label, results] of [['stream TTFB', report.ttfb], ['concurrent streams', report.streams]] as const) {
+    for (const [name, runs] of results) {
+      const failed = runs.reduce((sum, r) => sum + r.failed, 0);
+      const first = runs.find((r) => r.firstError)?.firstError;
+      if (failed) notes.push(`${failed} ${label} on ${name}${first ? ` (${first})` : ''}`);
+    }
+  }
+  return notes;
+}
+
+function comparison(proxy: number, other: number, compare: Compare): string {
+  if (Number.isNaN(proxy) || Number.isNaN(other)) return 'n/a';
+  if (compare === 'ratio') return `${fixed(proxy / other, 2)}×`;
+  const delta = proxy - other;
+  return `${delta >= 0 ? '+' : '−'}${fixed(Math.abs(delta), 2)} ms`;
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+function met(ok: boolean): string {
+  return ok ? 'yes' : '**no**';
+}

@@ -1,0 +1,195 @@
+// The benchmark: the same requests sent directly to a fake Vertex, through this
+// proxy (at the default LOG_LEVEL=info, and at warn), and through nginx, in
+// interleaved rounds (A B C D A B C D …) so machine noise hits every path alike.
+// Prints a markdown table and writes it to bench/results.md.
+//
+// Usage: npm run bench [-- --quick]
+
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import type { LoadResult, LoadSpec } from './load.ts';
+import { findNginx, startNginx, type Nginx } from './nginx.ts';
+import { peakRssMb, resetPeakRss, runChild, spawnProxy, stop, stopAll, Upstream, type ProxyProcess } from './processes.ts';
+import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
+import { renderReport, type Report, type PathName, type TokenRun } from './report.ts';
+import type { StreamResult, StreamSpec } from './streams.ts';
+import { median } from './stats.ts';
+
+const QUICK = process.argv.includes('--quick');
+const SETTINGS = {
+  rounds: QUICK ? 1 : 3,
+  loadSeconds: QUICK ? 1 : 3,
+  streamRounds: QUICK ? 1 : 2,
+  streams: 1000,
+  streamChunks: 20,
+  streamIntervalMs: 150,
+  ttfbStreams: QUICK ? 20 : 100,
+  tokenLifetimeSeconds: 10,
+  tokenLoadSeconds: QUICK ? 12 : 25,
+  coldStarts: QUICK ? 3 : 7,
+};
+
+const CHAT_BODY = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
+
+interface Path {
+  readonly name: PathName;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  /** Processes whose peak RSS counts for this path. */
+  readonly pids: () => number[];
+}
+
+function loadSpec(path: Path, connections: number, durationSeconds: number): LoadSpec {
+  return { url: path.url, headers: { 'content-type': 'application/json', ...path.headers }, body: CHAT_BODY, connections, durationSeconds };
+}
+
+function streamSpec(path: Path, mode: StreamSpec['mode']): StreamSpec {
+  const concurrent = mode === 'concurrent';
+  return {
+    mode,
+    url: path.url,
+    headers: { 'content-type': 'application/json', ...path.headers },
+    count: concurrent ? SETTINGS.streams : SETTINGS.ttfbStreams,
+    chunks: concurrent ? SETTINGS.streamChunks : 1,
+    intervalMs: concurrent ? SETTINGS.streamIntervalMs : 0,
+    model: BENCH_MODEL,
+  };
+}
+
+/** Runs `measure` for every path, round after round, and keeps each path's results in order. */
+async function interleaved<T>(paths: readonly Path[], rounds: number, measure: (path: Path) => Promise<T>): Promise<Map<PathName, T[]>> {
+  const results = new Map<PathName, T[]>(paths.map((p) => [p.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const path of paths) results.get(path.name)?.push(await measure(path));
+  }
+  return results;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function streamsWithRss(path: Path): Promise<StreamResult & { peakRssMb: number }> {
+  const pids = path.pids();
+  const resettable = pids.length > 0 && pids.every(resetPeakRss);
+  const result = await runChild<StreamResult>('streams.ts', streamSpec(path, 'concurrent'));
+  const rss = resettable ? pids.reduce((sum, pid) => sum + peakRssMb(pid), 0) : Number.NaN;
+  return { ...result, peakRssMb: rss };
+}
+
+async function tokenLifetimeRun(upstream: Upstream): Promise<TokenRun> {
+  await upstream.setTokenLifetime(SETTINGS.tokenLifetimeSeconds);
+  const before = await upstream.stats();
+  const proxy = await spawnProxy(upstream, 'proxy-token', 'info');
+  try {
+    const path: Path = { name: 'proxy', url: `${proxy.url}/v1/chat/completions`, headers: {}, pids: () => [] };
+    const load = await runChild<LoadResult>('load.ts', loadSpec(path, 16, SETTINGS.tokenLoadSeconds));
+    const after = await upstream.stats();
+    const fetchTimes = after.fetchTimes.slice(before.fetchTimes.length);
+    const gaps = fetchTimes.slice(1).map((t, i) => (t - (fetchTimes[i] as number)) / 1000);
+    return {
+      lifetimeSeconds: SETTINGS.tokenLifetimeSeconds,
+      loadSeconds: SETTINGS.tokenLoadSeconds,
+      requests: load.ok + load.failed,
+      failed: load.failed,
+      tokenFetches: after.tokenFetches - before.tokenFetches,
+      minGapSeconds: gaps.length ? Math.min(...gaps) : Number.NaN,
+      expiredTokensSent: after.expiredTokens - before.expiredTokens,
+      unknownTokensSent: after.unknownTokens - before.unknownTokens,
+    };
+  } finally {
+    await stop(proxy.child);
+    await upstream.setTokenLifetime(3600);
+  }
+}
+
+async function coldStarts(upstream: Upstream): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < SETTINGS.coldStarts; i++) {
+    const proxy = await spawnProxy(upstream, `proxy-cold-${i}`, 'info');
+    times.push(proxy.readyMs);
+    await stop(proxy.child);
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadAtStart = loadavg()[0] as number;
+  progress(`starting (${QUICK ? 'quick' : 'full'} run); 1-min load average ${loadAtStart.toFixed(2)}`);
+  const upstream = await Upstream.start();
+  const token = await upstream.issueToken();
+  const proxies: ProxyProcess[] = [await spawnProxy(upstream, 'proxy-info', 'info'), await spawnProxy(upstream, 'proxy-warn', 'warn')];
+  const [proxyInfo, proxyWarn] = proxies as [ProxyProcess, ProxyProcess];
+  const nginxBinary = findNginx();
+  let nginx: Nginx | undefined;
+  if (nginxBinary) nginx = await startNginx(nginxBinary, upstream.ready.vertexUrl, token);
+  else progress('nginx not installed (apt-get install -y nginx-light): skipping the nginx path');
+
+  const paths: Path[] = [
+    { name: 'direct', url: upstream.ready.vertexUrl + VERTEX_CHAT_PATH, headers: { authorization: `Bearer ${token}` }, pids: () => [] },
+    { name: 'proxy', url: `${proxyInfo.url}/v1/chat/completions`, headers: {}, pids: () => [proxyInfo.child.pid as number] },
+    { name: 'proxy-warn', url: `${proxyWarn.url}/v1/chat/completions`, headers: {}, pids: () => [proxyWarn.child.pid as number] },
+  ];
+  if (nginx) {
+    const n = nginx;
+    paths.push({ name: 'nginx', url: `${n.url}/v1/chat/completions`, headers: {}, pids: () => n.workerPids() });
+  }
+
+  progress('warm-up');
+  await interleaved(paths, 1, (p) => runChild<LoadResult>('load.ts', loadSpec(p, 16, 1)));
+  const chat: Report['chat'] = {};
+  for (const connections of [16, 64]) {
+    progress(`chat, ${connections} connections, ${SETTINGS.rounds} rounds of ${SETTINGS.loadSeconds} s per path`);
+    chat[connections] = await interleaved(paths, SETTINGS.rounds, (p) => runChild<LoadResult>('load.ts', loadSpec(p, connections, SETTINGS.loadSeconds)));
+  }
+  progress(`time to first byte, ${SETTINGS.ttfbStreams} sequential streams per path`);
+  const ttfb = await interleaved(paths, SETTINGS.rounds, (p) => runChild<StreamResult>('streams.ts', streamSpec(p, 'sequential')));
+  progress(`${SETTINGS.streams} concurrent streams of ${SETTINGS.streamChunks} chunks, ${SETTINGS.streamRounds} rounds`);
+  const streams = await interleaved(paths, SETTINGS.streamRounds, streamsWithRss);
+  progress(`steady load with ${SETTINGS.tokenLifetimeSeconds} s tokens for ${SETTINGS.tokenLoadSeconds} s`);
+  const tokens = await tokenLifetimeRun(upstream);
+  progress(`cold start, ${SETTINGS.coldStarts} times`);
+  const cold = await coldStarts(upstream);
+
+  const report: Report = {
+    settings: SETTINGS,
+    machine: {
+      cores: availableParallelism(),
+      cpu: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      nginx: nginx?.version,
+      loadAtStart,
+      loadAtEnd: loadavg()[0] as number,
+      date: startedAt.toISOString(),
+      quick: QUICK,
+    },
+    paths: paths.map((p) => p.name),
+    chat,
+    ttfb,
+    streams,
+    tokens,
+    coldStartMs: cold,
+  };
+  for (const proxy of proxies) await stop(proxy.child);
+  if (nginx) await stop(nginx.child, 'SIGQUIT');
+  await stop(upstream.child);
+
+  const markdown = renderReport(report, median);
+  process.stdout.write(`${markdown}\n`);
+  writeFileSync(new URL('results.md', import.meta.url), markdown);
+  progress('written to bench/results.md');
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${(err as Error).stack ?? String(err)}\n`);
+  stopAll();
+  process.exitCode = 1;
+});
