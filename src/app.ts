@@ -3,11 +3,11 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { jsonBodies } from './body.ts';
+import { JsonBody, jsonBodies } from './body.ts';
 import type { Config } from './config.ts';
 import type { Credentials } from './credentials.ts';
 import type { Requestable } from './dispatcher.ts';
-import { openAIError, ProxyError, toOpenAIBody } from './errors.ts';
+import { answerClientError, openAIError, ProxyError, toOpenAIBody } from './errors.ts';
 import { localSafety } from './guard.ts';
 import { healthRoutes, PROBE_PATHS } from './health.ts';
 import { modelsRoutes } from './models-route.ts';
@@ -50,6 +50,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return503OnClosing: true,
     // Time to read a request from a client; responses may stream far longer.
     requestTimeout: 120_000,
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error, _request, reply) => {
       void (reply as FastifyReply).code(400).send(openAIError(400, 'invalid_request', error.message));
     },
@@ -112,11 +113,12 @@ export function toProxyError(error: FastifyError | Error): ProxyError {
 
 function logRequest(request: FastifyRequest, reply: FastifyReply): void {
   const exchange = request.exchange;
+  // `reqId` comes from the request logger's bindings.
   const line = {
-    reqId: request.id,
     method: request.method,
     route: request.routeOptions.url ?? 'unmatched',
-    model: exchange?.body.model,
+    // The body is parsed before the token is fetched, so a credential failure still names its model.
+    model: exchange?.body.model ?? (request.body instanceof JsonBody ? request.body.model : undefined),
     stream: exchange?.body.stream,
     // 499 (as nginx logs it): the client closed the connection before any answer.
     status: reply.raw.writableFinished || reply.raw.headersSent ? reply.statusCode : 499,
@@ -124,7 +126,8 @@ function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     upstreamStatus: exchange?.upstreamStatus,
     ttfbMs: exchange?.firstByteMs === undefined ? undefined : round(exchange.firstByteMs),
     durationMs: round(reply.elapsedTime),
-    bytes: exchange?.bytes,
+    // Answers the proxy writes itself (errors) have a length instead of a metered stream.
+    bytes: exchange?.bytes || Number(reply.getHeader('content-length') ?? 0),
   };
   // Probes arrive every few seconds; keep them out of the default log.
   if (PROBE_PATHS.has(line.route)) request.log.debug(line, 'probe');

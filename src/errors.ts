@@ -1,6 +1,8 @@
 // Every answer the proxy writes itself is an OpenAI-shaped error, so SDKs
 // surface our message instead of a parse failure.
 
+import type { Duplex } from 'node:stream';
+
 export type OpenAIErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
@@ -10,7 +12,8 @@ export type OpenAIErrorType =
   | 'api_error';
 
 export interface OpenAIErrorBody {
-  error: { message: string; type: OpenAIErrorType; code: string | null; param: null };
+  /** `param` names the offending request field; only upstream OpenAI-shaped errors set it. */
+  error: { message: string; type: OpenAIErrorType; code: string | null; param: string | null };
 }
 
 export class ProxyError extends Error {
@@ -44,50 +47,26 @@ export function toOpenAIBody(err: ProxyError): OpenAIErrorBody {
   return { error: { message: err.message, type: err.type, code: err.code, param: null } };
 }
 
-interface GoogleError {
-  code?: number;
-  message?: string;
-  status?: string;
+/** A whole HTTP response, for requests Node's parser rejects before Fastify sees them. */
+export function clientErrorResponse(errorCode: string | undefined): string {
+  const [status, reason, code, message] =
+    errorCode === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'Request headers are too large.']
+      : errorCode === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'request_timeout', 'The request was not received in time.']
+        : [400, 'Bad Request', 'invalid_http_request', 'Malformed HTTP request (request line or headers).'];
+  const body = JSON.stringify(openAIError(status, code, message));
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /**
- * Google APIs answer errors as `{"error":{code,message,status}}` or, on some
- * Vertex paths, `[{"error":{...}}]`. OpenAI clients only understand
- * `{"error":{message,type,code}}`, so we translate; a body that is already
- * OpenAI-shaped (has `error.type`) is kept as it is.
+ * Fastify's `clientErrorHandler`: Node rejected the bytes (bad request line,
+ * header overflow, timeout). The error's `rawPacket` holds the request, keys
+ * included, so only its code is logged.
  */
-export function translateUpstreamError(status: number, body: string): OpenAIErrorBody {
-  const parsed = parseJson(body);
-  const candidate = Array.isArray(parsed) ? parsed[0] : parsed;
-  const error = isRecord(candidate) && isRecord(candidate.error) ? candidate.error : undefined;
-  if (error && typeof error.type === 'string' && typeof error.message === 'string') {
-    return {
-      error: {
-        message: error.message,
-        type: error.type as OpenAIErrorType,
-        code: typeof error.code === 'string' ? error.code : null,
-        param: null,
-      },
-    };
-  }
-  if (error) {
-    const google = error as GoogleError;
-    const message = typeof google.message === 'string' && google.message ? google.message : `Vertex AI returned HTTP ${status}`;
-    const code = typeof google.status === 'string' ? google.status : String(status);
-    return openAIError(status, code, message);
-  }
-  const text = body.trim().slice(0, 500);
-  return openAIError(status, String(status), text ? `Vertex AI returned HTTP ${status}: ${text}` : `Vertex AI returned HTTP ${status}`);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+export function answerClientError(this: { log: { debug(obj: object, msg: string): void } }, err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  this.log.debug({ code: err.code }, 'malformed HTTP request');
+  if (socket.writable) socket.end(clientErrorResponse(err.code), () => socket.destroy());
+  else socket.destroy();
 }

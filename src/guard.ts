@@ -69,7 +69,9 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 
-function deny(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+type Denial = readonly [status: number, code: string, message: string];
+
+function deny(reply: FastifyReply, [status, code, message]: Denial): FastifyReply {
   return reply.code(status).type('application/json').send(openAIError(status, code, message));
 }
 
@@ -77,24 +79,42 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
   const hosts = allowedHostSet(options.listenHost, options.allowedHosts);
   const keyMatches = options.apiKeys.length > 0 ? createKeyCheck(options.apiKeys) : undefined;
 
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0] ?? '';
-    if (options.openPaths.has(path)) return;
+  /** Why `request` may not go on, or undefined when it may. */
+  function refusal(request: FastifyRequest): Denial | undefined {
+    // An absolute-form target (`POST http://host/...`) names its own host, which
+    // a forward proxy would obey. We are not one: only `/path` targets are served.
+    if (!request.url.startsWith('/')) {
+      return [400, 'invalid_request_target', 'Send requests to a path such as /v1/chat/completions; this is not a forward proxy.'];
+    }
+    if (options.openPaths.has(request.routeOptions.url ?? '')) return undefined;
     const host = hostOnly(request.headers.host ?? '');
     if (hosts !== 'any' && !hosts.has(host)) {
-      return deny(reply, 403, 'host_not_allowed', `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it.`);
+      return [403, 'host_not_allowed', `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it.`];
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !isAllowedOrigin(origin, options.corsOrigins)) {
-      return deny(reply, 403, 'origin_not_allowed', `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`);
+      return [403, 'origin_not_allowed', `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`];
     }
-    if (keyMatches && request.method !== 'OPTIONS' && !keyMatches(presentedKey(request))) {
-      return deny(reply, 401, 'invalid_api_key', 'Missing or wrong API key for this proxy (see PROXY_API_KEY).');
+    if (request.method === 'OPTIONS') {
+      // Browsers send no credentials on a preflight. @fastify/cors would answer
+      // a non-preflight OPTIONS in plain text, so refuse it here.
+      const preflight = origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+      return preflight ? undefined : [400, 'invalid_preflight', 'OPTIONS is only answered as a CORS preflight (Origin and Access-Control-Request-Method).'];
     }
+    if (keyMatches && !keyMatches(presentedKey(request))) {
+      return [401, 'invalid_api_key', 'Missing or wrong API key for this proxy (see PROXY_API_KEY).'];
+    }
+    return undefined;
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    const denial = refusal(request);
+    if (denial) return deny(reply, denial);
   });
 
   // Origins that reach this point passed the check above, so CORS may reflect them.
-  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
+  // Browsers hide other response headers from a page unless exposed.
+  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 600, exposedHeaders: ['x-request-id', 'retry-after'] });
 }
 
 export const localSafety = fp(guard, { name: 'local-safety' });

@@ -3,20 +3,14 @@
 
 import pino, { type DestinationStream, type Logger } from 'pino';
 
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'cookie'];
+const CREDENTIAL_FIELDS = ['token', 'accessToken', 'access_token', 'refresh_token', 'id_token', 'client_secret', 'private_key', 'apiKey', 'apiKeys'];
+
+// Headers at the top level or one object down (`req.headers`, `res.headers`);
+// credential fields at the top level or one object down (`credentials.*`).
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers["api-key"]',
-  'req.headers["x-api-key"]',
-  'req.headers["x-goog-api-key"]',
-  'req.headers["proxy-authorization"]',
-  'headers.authorization',
-  'headers["api-key"]',
-  'token',
-  'accessToken',
-  'access_token',
-  'refresh_token',
-  'apiKey',
-  'apiKeys',
+  ...CREDENTIAL_HEADERS.flatMap((name) => [`headers["${name}"]`, `*.headers["${name}"]`]),
+  ...CREDENTIAL_FIELDS.flatMap((name) => [name, `*.${name}`]),
 ];
 
 export function serializeError(err: unknown): Record<string, unknown> {

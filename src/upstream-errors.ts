@@ -3,7 +3,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { FastifyReply } from 'fastify';
-import { ProxyError, translateUpstreamError } from './errors.ts';
+import { openAIError, ProxyError, type OpenAIErrorBody, type OpenAIErrorType } from './errors.ts';
 import type { UpstreamResponse } from './proxy.ts';
 
 const MAX_ERROR_BODY_BYTES = 1024 * 1024;
@@ -17,7 +17,11 @@ const DECODERS: Record<string, (input: Buffer) => Promise<Buffer>> = {
 
 /** Keeps the status (and headers such as Retry-After); reshapes the body. */
 export async function translateErrorResponse(reply: FastifyReply, res: UpstreamResponse): Promise<void> {
-  const text = await readErrorBody(res).catch(() => '');
+  const exchange = reply.request.exchange;
+  const firstByte = () => {
+    if (exchange) exchange.firstByteMs ??= reply.elapsedTime;
+  };
+  const text = await readErrorBody(res, firstByte).catch(() => '');
   reply.removeHeader('content-length');
   reply.removeHeader('content-encoding');
   reply.removeHeader('cache-control');
@@ -25,10 +29,11 @@ export async function translateErrorResponse(reply: FastifyReply, res: UpstreamR
   reply.code(res.statusCode).type('application/json').send(translateUpstreamError(res.statusCode, text));
 }
 
-async function readErrorBody(res: UpstreamResponse): Promise<string> {
+async function readErrorBody(res: UpstreamResponse, onFirstChunk: () => void): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.stream) {
+    if (size === 0) onFirstChunk();
     size += (chunk as Buffer).length;
     if (size > MAX_ERROR_BODY_BYTES) {
       res.stream.destroy();
@@ -56,8 +61,14 @@ const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
 ]);
+
+function isTlsCode(code: string): boolean {
+  return TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_');
+}
 
 /** Maps a reply-from/undici failure to 504 (timeout) or 502 (anything else). */
 export function upstreamFailure(error: Error): ProxyError {
@@ -65,8 +76,9 @@ export function upstreamFailure(error: Error): ProxyError {
   if (codes.some((code) => TIMEOUT_CODES.has(code))) {
     return new ProxyError(504, 'upstream_timeout', 'Vertex AI did not answer in time (see PROXY_UPSTREAM_TIMEOUT_SECONDS).');
   }
-  if (codes.some((code) => TLS_CODES.has(code))) {
-    return new ProxyError(502, 'upstream_tls_error', `The upstream TLS certificate could not be verified (${codes.find((c) => TLS_CODES.has(c))}).`);
+  const tlsCode = codes.find(isTlsCode);
+  if (tlsCode) {
+    return new ProxyError(502, 'upstream_tls_error', `TLS to Vertex AI failed (${tlsCode}): the certificate could not be verified, so no token was sent.`);
   }
   const cause = deepestMessage(error);
   return new ProxyError(502, 'upstream_unreachable', `Could not reach Vertex AI: ${cause}`);
@@ -85,4 +97,76 @@ function deepestMessage(error: Error): string {
   let current: unknown = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return (current as Error).message;
+}
+
+interface GoogleError {
+  code?: number;
+  message?: string;
+  status?: string;
+}
+
+/**
+ * Google APIs answer errors as `{"error":{code,message,status}}` or, on some
+ * Vertex paths, `[{"error":{...}}]`. OpenAI clients only understand
+ * `{"error":{message,type,code}}`, so we translate; a body that is already
+ * OpenAI-shaped (has `error.type`) is kept as it is.
+ */
+export function translateUpstreamError(status: number, body: string): OpenAIErrorBody {
+  const parsed = parseJson(body);
+  const candidate = Array.isArray(parsed) ? parsed[0] : parsed;
+  const error = isRecord(candidate) ? candidate.error : undefined;
+  if (isRecord(error) && typeof error.type === 'string' && typeof error.message === 'string') {
+    return { error: { message: error.message, type: error.type as OpenAIErrorType, code: codeText(error.code), param: paramText(error.param) } };
+  }
+  if (isRecord(error)) {
+    const google = error as GoogleError;
+    const message = typeof google.message === 'string' && google.message ? google.message : `Vertex AI returned HTTP ${status}`;
+    const code = typeof google.status === 'string' ? google.status : String(status);
+    return openAIError(status, code, message);
+  }
+  // OAuth-style `{"error":"invalid_token","error_description":"..."}`.
+  if (typeof error === 'string' && isRecord(candidate)) {
+    const description = typeof candidate.error_description === 'string' ? candidate.error_description : error;
+    return openAIError(status, error, `Vertex AI returned HTTP ${status}: ${description}`);
+  }
+  const text = readableText(body);
+  return openAIError(status, 'upstream_error', text ? `Vertex AI returned HTTP ${status}: ${text}` : `Vertex AI returned HTTP ${status}`);
+}
+
+const MAX_MESSAGE_CHARS = 300;
+
+/** An HTML error page (load balancers, Google's front ends) or plain text, as one short line. */
+function readableText(body: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  const text = body
+    .replace(/<(head|style|script)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, name: string) => ENTITIES[name] ?? ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const line = text || (title ?? '').trim();
+  return line.length > MAX_MESSAGE_CHARS ? `${line.slice(0, MAX_MESSAGE_CHARS)}…` : line;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' };
+
+function codeText(code: unknown): string | null {
+  if (typeof code === 'string') return code;
+  return typeof code === 'number' ? String(code) : null;
+}
+
+function paramText(param: unknown): string | null {
+  return typeof param === 'string' ? param : null;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -38,7 +38,7 @@ export function upstreamOrigin(target: EndpointTarget): string {
 }
 
 export function endpointPath(target: EndpointTarget): string {
-  const project = encodeURIComponent(target.project);
+  const project = pathSegment(target.project, 'project');
   return `/${target.apiVersion}/projects/${project}/locations/${target.location}/endpoints/${target.endpoint}`;
 }
 
@@ -48,4 +48,12 @@ export function operationPath(target: EndpointTarget, operation: Operation): str
 
 export function upstreamUrl(target: EndpointTarget, operation: Operation): string {
   return upstreamOrigin(target) + operationPath(target, operation);
+}
+
+// The project may come from ADC at run time rather than validated config:
+// encoding keeps it in one segment, and a dot segment would let URL
+// normalisation climb out of `/projects/`.
+function pathSegment(value: string, name: string): string {
+  if (value === '' || value === '.' || value === '..') throw new Error(`Refusing ${name} ${JSON.stringify(value)} as a URL path segment`);
+  return encodeURIComponent(value);
 }

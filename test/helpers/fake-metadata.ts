@@ -12,6 +12,7 @@ import { join } from 'node:path';
 export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 export const PROJECT_PATH = '/computeMetadata/v1/project/project-id';
 export const EMAIL_PATH = '/computeMetadata/v1/instance/service-accounts/default/email';
+export const OAUTH_TOKEN_PATH = '/oauth2/token';
 
 export interface FakeMetadataOptions {
   /** Seconds each issued token lives (`expires_in`). */
@@ -69,7 +70,19 @@ export class FakeMetadata {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  /**
+   * An OAuth refresh endpoint issuing tokens from the same pool, for credential
+   * files whose `token_url` can point here (external_account_authorized_user).
+   */
+  get oauthTokenUrl(): string {
+    return `http://${this.host}${OAUTH_TOKEN_PATH}`;
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'POST' && req.url === OAUTH_TOKEN_PATH) {
+      for await (const _ of req);
+      return this.#token(res);
+    }
     res.setHeader('Metadata-Flavor', 'Google');
     if (req.headers['metadata-flavor'] !== 'Google') {
       res.writeHead(403).end('Missing Metadata-Flavor:Google header.');

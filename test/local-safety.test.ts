@@ -1,0 +1,197 @@
+// Local safety: web pages in the user's own browser must not spend the user's
+// Google credentials. Foreign Host (DNS rebinding) and Origin headers get 403,
+// non-JSON bodies get 415, and PROXY_API_KEY is enforced — all before a token
+// is fetched or Vertex is contacted.
+
+import t, { type Test } from 'tap';
+import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
+import { assertOpenAIError } from './helpers/openai-error.ts';
+
+const BODY = JSON.stringify(CHAT_BODY);
+
+function post(h: Harness, headers: Record<string, string>, payload: string = BODY, url = '/v1/chat/completions') {
+  return h.app.inject({ method: 'POST', url, headers: { host: '127.0.0.1:8765', 'content-type': 'application/json', ...headers }, payload });
+}
+
+function assertNothingSpent(t: Test, h: Harness): void {
+  t.equal(h.vertex.requests.length, 0, 'nothing reached Vertex');
+  t.equal(h.metadata.tokenRequests, 0, 'no token was fetched');
+}
+
+t.test('Host: foreign names get 403; loopback names, HOST and PROXY_ALLOWED_HOSTS are served', async (t) => {
+  const h = await startHarness(t, { env: { HOST: '192.168.7.7', PROXY_ALLOWED_HOSTS: 'vertex-proxy, proxy.internal:8765' } });
+  for (const host of [
+    'evil.example',
+    'evil.example:8765',
+    'localhost.evil.example:8765',
+    '127.0.0.1.nip.io:8765',
+    '0.0.0.0:8765',
+    '[::]:8765',
+    '192.168.7.8:8765',
+    'vertex-proxy.evil.example',
+  ]) {
+    const res = await post(h, { host });
+    t.equal(res.statusCode, 403, `${host} is refused`);
+    assertOpenAIError(t, res.body, { code: 'host_not_allowed', type: 'permission_error' });
+  }
+  assertNothingSpent(t, h);
+
+  for (const host of [
+    'localhost',
+    'localhost:8765',
+    'LocalHost:8765',
+    '127.0.0.1',
+    '127.0.0.1:8765',
+    '[::1]:8765',
+    '192.168.7.7:8765',
+    'vertex-proxy:8765',
+    'vertex-proxy',
+    'proxy.internal',
+  ]) {
+    const res = await post(h, { host });
+    t.equal(res.statusCode, 200, `${host} is served`);
+  }
+});
+
+t.test('Host: a wildcard listen address is not itself an allowed name', async (t) => {
+  const h = await startHarness(t, { env: { HOST: '0.0.0.0' } });
+  t.equal((await post(h, { host: '0.0.0.0:8765' })).statusCode, 403);
+  t.equal((await post(h, { host: 'localhost:8765' })).statusCode, 200);
+});
+
+t.test('probes answer for any Host', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_API_KEY: 'probe-test-key' } });
+  for (const url of ['/healthz', '/readyz']) {
+    const res = await h.app.inject({ method: 'GET', url, headers: { host: '10.1.2.3:8765' } });
+    t.equal(res.statusCode, 200, `${url} with a pod IP Host and no key`);
+  }
+  const models = await h.app.inject({ method: 'GET', url: '/v1/models', headers: { host: '10.1.2.3:8765' } });
+  t.equal(models.statusCode, 403, 'other GET routes still check Host');
+});
+
+t.test('Origin: foreign sites get 403 with no CORS grant; nothing is spent', async (t) => {
+  const h = await startHarness(t);
+  for (const origin of [
+    'https://evil.example',
+    'http://evil.example:8765',
+    'null',
+    'http://localhost.evil.example',
+    'http://127.0.0.1.evil.example:8765',
+    'chrome-extension://abcdefghijklmnop',
+    'file://',
+    'not a url',
+  ]) {
+    const res = await post(h, { origin });
+    t.equal(res.statusCode, 403, `${origin} is refused`);
+    assertOpenAIError(t, res.body, { code: 'origin_not_allowed' });
+    t.notOk(res.headers['access-control-allow-origin'], 'no CORS grant');
+    const preflight = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/chat/completions',
+      headers: { host: '127.0.0.1:8765', origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    t.equal(preflight.statusCode, 403, `${origin} preflight is refused`);
+    t.notOk(preflight.headers['access-control-allow-origin']);
+  }
+  assertNothingSpent(t, h);
+});
+
+t.test('Origin: loopback origins and PROXY_CORS_ORIGINS are served with CORS headers and preflights', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_CORS_ORIGINS: 'https://chat.example.com' } });
+  for (const origin of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:5173', 'https://localhost', 'https://chat.example.com']) {
+    const preflight = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/chat/completions',
+      headers: {
+        host: '127.0.0.1:8765',
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, x-stainless-os',
+      },
+    });
+    t.equal(preflight.statusCode, 204, `${origin} preflight`);
+    t.equal(preflight.headers['access-control-allow-origin'], origin);
+    t.match(String(preflight.headers['access-control-allow-methods']), /POST/);
+    t.equal(preflight.headers['access-control-allow-headers'], 'authorization, content-type, x-stainless-os');
+    t.equal(preflight.headers['access-control-max-age'], '600');
+    t.match(String(preflight.headers.vary), /Origin/);
+
+    const res = await post(h, { origin });
+    t.equal(res.statusCode, 200, `${origin} POST`);
+    t.equal(res.headers['access-control-allow-origin'], origin);
+    t.match(String(res.headers['access-control-expose-headers']), /x-request-id/, 'the page may read x-request-id');
+  }
+  t.equal(h.vertex.requests.length, 5, 'only the POSTs reached Vertex');
+  const other = await post(h, { origin: 'https://chat.example.com.evil.example' });
+  t.equal(other.statusCode, 403, 'a listed origin is matched exactly');
+});
+
+t.test('OPTIONS that is not a preflight gets an OpenAI-shaped 400', async (t) => {
+  const h = await startHarness(t);
+  for (const headers of [{}, { origin: 'http://localhost:3000' }]) {
+    const res = await h.app.inject({ method: 'OPTIONS', url: '/v1/chat/completions', headers: { host: '127.0.0.1:8765', ...headers } });
+    t.equal(res.statusCode, 400);
+    assertOpenAIError(t, res.body, { code: 'invalid_preflight' });
+  }
+});
+
+t.test('a POST whose body is not JSON gets 415 and nothing reaches upstream', async (t) => {
+  const h = await startHarness(t);
+  const cases: [string, Record<string, string>, string][] = [
+    ['text/plain', { 'content-type': 'text/plain' }, BODY],
+    ['text/plain;charset=UTF-8 (fetch default)', { 'content-type': 'text/plain;charset=UTF-8' }, BODY],
+    ['form-urlencoded', { 'content-type': 'application/x-www-form-urlencoded' }, `payload=${encodeURIComponent(BODY)}`],
+    ['multipart', { 'content-type': 'multipart/form-data; boundary=x' }, `--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n${BODY}\r\n--x--\r\n`],
+    ['octet-stream', { 'content-type': 'application/octet-stream' }, BODY],
+    ['json lookalike', { 'content-type': 'application/jsonp' }, BODY],
+    ['no content-type, with a body', { 'content-type': '' }, BODY],
+    ['no content-type, no body', { 'content-type': '' }, ''],
+  ];
+  for (const [name, headers, payload] of cases) {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: Object.fromEntries(Object.entries({ host: '127.0.0.1:8765', origin: 'http://localhost:3000', ...headers }).filter(([, v]) => v !== '')),
+      payload,
+    });
+    t.equal(res.statusCode, 415, `${name} is 415`);
+    assertOpenAIError(t, res.body, { code: 'unsupported_media_type' });
+  }
+  assertNothingSpent(t, h);
+  const json = await post(h, { 'content-type': 'application/json; charset=utf-8' });
+  t.equal(json.statusCode, 200, 'application/json with a charset is fine');
+});
+
+t.test('PROXY_API_KEY: one of the listed keys as Bearer or api-key; wrong or missing gets 401', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_API_KEY: 'local-key-one, local-key-two' } });
+  const refused: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { 'api-key': 'local-key-one-' }, { authorization: 'Basic bG9jYWwta2V5LW9uZQ==' }, { authorization: 'local-key-one' }, { authorization: 'Bearer ' }];
+  for (const headers of refused) {
+    const res = await post(h, headers);
+    t.equal(res.statusCode, 401, `${JSON.stringify(headers)} is refused`);
+    assertOpenAIError(t, res.body, { code: 'invalid_api_key', type: 'authentication_error' });
+  }
+  assertNothingSpent(t, h);
+
+  const accepted: Record<string, string>[] = [{ authorization: 'Bearer local-key-one' }, { authorization: 'bearer local-key-two' }, { 'api-key': 'local-key-two' }];
+  for (const headers of accepted) {
+    const res = await post(h, headers);
+    t.equal(res.statusCode, 200, `${JSON.stringify(headers)} is accepted`);
+  }
+  t.equal(h.vertex.requests.length, 3);
+  for (const request of h.vertex.requests) {
+    t.notMatch(JSON.stringify(request.headers), /local-key/, 'the client key never reaches upstream');
+    t.equal(request.headers.authorization, `Bearer ${h.metadata.latestToken}`);
+  }
+});
+
+t.test('PROXY_API_KEY also guards /v1/models and browser preflights still work', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_API_KEY: 'k1' } });
+  const models = await h.app.inject({ method: 'GET', url: '/v1/models', headers: { host: 'localhost:8765' } });
+  t.equal(models.statusCode, 401);
+  const preflight = await h.app.inject({
+    method: 'OPTIONS',
+    url: '/v1/chat/completions',
+    headers: { host: 'localhost:8765', origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+  });
+  t.equal(preflight.statusCode, 204, 'a preflight carries no key and is still answered');
+});
