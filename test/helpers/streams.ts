@@ -16,13 +16,16 @@ export class Gate {
 }
 
 /**
- * Polls `condition` until it holds; fails with `what` after `timeoutMs`. For
- * waiting on events in another socket or process, never for asserting speed.
+ * Polls `condition` until it holds; fails with `what` (if a function, called
+ * at the time of failure) after `timeoutMs`. For waiting on events in another
+ * socket or process, never for asserting speed.
  */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(condition: () => boolean, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
