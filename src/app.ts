@@ -8,8 +8,12 @@ import type { Config } from './config.ts';
 import type { Credentials } from './credentials.ts';
 import type { Requestable } from './dispatcher.ts';
 import { answerClientError, openAIError, ProxyError, toOpenAIBody } from './errors.ts';
+import { isCredentialError } from './credential-status.ts';
 import { localSafety } from './guard.ts';
 import { healthRoutes, PROBE_PATHS } from './health.ts';
+import { METADATA_OPEN_PATHS, metadataServerRoutes } from './metadata-server.ts';
+import { ProxyMetrics } from './metrics.ts';
+import { METRICS_PATH, metricsRoutes } from './metrics-route.ts';
 import { modelsRoutes } from './models-route.ts';
 import { proxyRoutes } from './proxy.ts';
 import { RouteTable } from './routing.ts';
@@ -24,6 +28,10 @@ export interface AppDeps {
   readonly now?: Clock;
   /** The routes in force; the server keeps a handle to swap them on reload. */
   readonly routes?: RouteTable;
+  /** Prometheus collectors; default: a fresh registry for this app. */
+  readonly metrics?: ProxyMetrics;
+  /** The principal's email, for --metadata-server's email path. */
+  readonly principalEmail?: () => Promise<string | undefined>;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -68,7 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const proxyError = toProxyError(error);
-    if (proxyError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    // Credential failures are logged once per change by CredentialStatus, not per request.
+    if (proxyError.statusCode >= 500 && !isCredentialError(proxyError)) request.log.error({ err: error }, 'request failed');
     return reply.code(proxyError.statusCode).type('application/json').send(toOpenAIBody(proxyError));
   });
 
@@ -78,16 +87,36 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return reply.code(404).send(openAIError(404, 'unsupported_path', message));
   });
 
+  const routes = deps.routes ?? new RouteTable(config);
+  const metrics = deps.metrics ?? new ProxyMetrics();
+  // Before the guard, so refused requests are counted too.
+  await app.register(metricsRoutes, {
+    metrics,
+    peekToken: () => deps.credentials.peek(),
+    modelIds: () => routes.modelIds(),
+    apiKeys: config.apiKeys,
+    corsOrigins: config.corsOrigins,
+    now,
+  });
   await app.register(localSafety, {
     listenHost: config.host,
     allowedHosts: config.allowedHosts,
     corsOrigins: config.corsOrigins,
     apiKeys: config.apiKeys,
-    openPaths: PROBE_PATHS,
+    // /metrics and the metadata paths make their own checks (see their modules).
+    openPaths: new Set([...PROBE_PATHS, METRICS_PATH, ...(config.metadataServer ? METADATA_OPEN_PATHS : [])]),
   });
   await app.register(jsonBodies, { bodyLimit: config.bodyLimitBytes });
   await app.register(healthRoutes, { credentials: deps.credentials, project: config.project, now });
-  const routes = deps.routes ?? new RouteTable(config);
+  if (config.metadataServer) {
+    await app.register(metadataServerRoutes, {
+      credentials: deps.credentials,
+      project: config.project,
+      principalEmail: deps.principalEmail ?? (async () => undefined),
+      listenHost: config.host,
+      now,
+    });
+  }
   await app.register(modelsRoutes, { modelIds: () => routes.modelIds() });
   await app.register(proxyRoutes, {
     routes,
@@ -95,6 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     credentials: deps.credentials,
     dispatcher: deps.dispatcher,
     failoverMaxWaitMs: config.failoverMaxWaitMs,
+    onFailover: metrics.recordFailover,
   });
   return app;
 }
@@ -130,7 +160,7 @@ function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     bytes: exchange?.bytes || Number(reply.getHeader('content-length') ?? 0),
   };
   // Probes arrive every few seconds; keep them out of the default log.
-  if (PROBE_PATHS.has(line.route)) request.log.debug(line, 'probe');
+  if (PROBE_PATHS.has(line.route) || line.route === METRICS_PATH) request.log.debug(line, 'probe');
   else request.log.info(line, 'request');
 }
 

@@ -91,3 +91,20 @@ export function headerMap(raw: unknown, key: string): Record<string, string> {
   }
   return headers;
 }
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+export function boolean(raw: unknown, key: string): boolean {
+  if (typeof raw === 'boolean') return raw;
+  const value = text(raw, key, 'true or false').toLowerCase();
+  if (TRUE_WORDS.has(value)) return true;
+  if (FALSE_WORDS.has(value)) return false;
+  return fail(key, raw, 'true or false (also 1/0, yes/no, on/off)');
+}
+
+/** A listen address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}

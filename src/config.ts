@@ -7,7 +7,8 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ApiVersion } from './upstream.ts';
 import { parseModels, type ModelRoute } from './config-models.ts';
-import { ConfigError, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
+import { adcFile, type AdcFile } from './adc-file.ts';
+import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
 
 export { ConfigError };
 
@@ -36,6 +37,10 @@ export interface Config {
   readonly listedModels: readonly string[];
   /** Longest Retry-After wait before failing over to the next location. */
   readonly failoverMaxWaitMs: number;
+  /** Also serve the GCE metadata token paths from the shared cache (loopback only). */
+  readonly metadataServer: boolean;
+  /** The ADC file google-auth-library reads (from GOOGLE_APPLICATION_CREDENTIALS or gcloud's); watched for changes. */
+  readonly adcFile: AdcFile | undefined;
 }
 
 export interface ConfigSources {
@@ -91,6 +96,7 @@ const FIELDS = {
   models: { env: [], parse: parseModels },
   listedModels: { env: [], parse: list },
   failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
+  metadataServer: { env: ['PROXY_METADATA_SERVER'], flag: '--metadata-server', parse: boolean },
 } satisfies Record<string, Field>;
 
 const DEFAULTS: Record<FileKey, unknown> = {
@@ -113,6 +119,7 @@ const DEFAULTS: Record<FileKey, unknown> = {
   models: {},
   listedModels: undefined,
   failoverMaxWaitSeconds: 5,
+  metadataServer: false,
 };
 
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -147,7 +154,21 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     models: Object.freeze(v.models),
     listedModels: Object.freeze(v.listedModels ?? (sources.defaultModels ?? readDefaultModels)()),
     failoverMaxWaitMs: Math.round((v.failoverMaxWaitSeconds as number) * 1000),
+    metadataServer: metadataServerOnLoopback(v.metadataServer, v.host),
+    adcFile: adcFile(env),
   });
+}
+
+// The metadata paths hand out raw access tokens without an API key (SDKs cannot
+// send one), so they are never served beyond this machine.
+function metadataServerOnLoopback(enabled: boolean, host: string): boolean {
+  if (enabled && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `--metadata-server (PROXY_METADATA_SERVER) needs HOST to be a loopback address (127.0.0.1, ::1 or localhost), not "${host}": ` +
+        'it hands out access tokens to any caller without an API key.',
+    );
+  }
+  return enabled;
 }
 
 interface Layers {

@@ -45,13 +45,16 @@ export interface AdcOptions {
   readonly auth?: GoogleAuth;
 }
 
+/** The GoogleAuth the daemon uses. A new one reads ADC afresh (the library caches its client). */
+export function createGoogleAuth(): GoogleAuth {
+  return new GoogleAuth({
+    scopes: [CLOUD_PLATFORM_SCOPE],
+    clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH_THRESHOLD_MS },
+  });
+}
+
 export function createAdcCredentials(options: AdcOptions = {}): Credentials {
-  const auth =
-    options.auth ??
-    new GoogleAuth({
-      scopes: [CLOUD_PLATFORM_SCOPE],
-      clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH_THRESHOLD_MS },
-    });
+  const auth = options.auth ?? createGoogleAuth();
   const now = options.now ?? Date.now;
   const client = () => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
 
@@ -126,7 +129,23 @@ export function credentialError(err: unknown): ProxyError {
       'Google rejected the stored credentials (invalid_grant). Run `gcloud auth application-default login` again.',
     );
   }
+  if (PERMISSION_DENIED.test(message) || statusOf(err) === 403) {
+    return new ProxyError(503, 'credentials_permission_denied', `Google denied the token request: ${firstLine(message)}. ${PERMISSION_HELP}`);
+  }
   return new ProxyError(503, 'token_unavailable', `Could not get a Google access token: ${firstLine(message)}`);
+}
+
+// IAM generateAccessToken (impersonation) and STS refusing the principal.
+const PERMISSION_DENIED = /PERMISSION_DENIED|access_denied|unauthorized_client|permission .{0,80} denied/i;
+
+const PERMISSION_HELP =
+  'The signed-in principal may not mint tokens for the service account it impersonates: grant it ' +
+  '`roles/iam.serviceAccountTokenCreator` (`gcloud iam service-accounts add-iam-policy-binding SA_EMAIL ' +
+  '--member=user:YOU --role=roles/iam.serviceAccountTokenCreator`), or log in again with `gcloud auth application-default login`.';
+
+function statusOf(err: unknown): unknown {
+  const fields = err as { status?: unknown; response?: { status?: unknown } } | null;
+  return fields?.status ?? fields?.response?.status;
 }
 
 function firstLine(text: string): string {

@@ -4,9 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { createAdcCredentials, type Credentials } from './credentials.ts';
+import type { Credentials } from './credentials.ts';
+import { createDaemonCredentials } from './daemon-credentials.ts';
 import { abortable, createUpstreamAgent } from './dispatcher.ts';
 import { createLogger } from './logger.ts';
+import { ProxyMetrics } from './metrics.ts';
 import { upstreamOrigin, endpointPath } from './upstream.ts';
 import { watchForReload } from './reload.ts';
 import { RouteTable } from './routing.ts';
@@ -27,19 +29,22 @@ export interface ServerOverrides {
 
 export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const credentials =
-    overrides.credentials ??
-    createAdcCredentials({
-      events: {
-        onRefresh: (token, fetchedAt) =>
-          logger.debug({ expiresInSeconds: Math.round((token.expiresAt - fetchedAt) / 1000) }, 'access token refreshed'),
-        onRefreshError: (err) => logger.warn({ err }, 'background token refresh failed'),
-      },
-    });
+  const metrics = new ProxyMetrics({ processMetrics: true });
+  // Follows the ADC file, counts token events, logs credential trouble once per change.
+  const adc = overrides.credentials ? undefined : createDaemonCredentials(config, logger, metrics);
+  const credentials = overrides.credentials ?? (adc as Credentials);
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
   const agent = createUpstreamAgent(timeouts);
   const routes = new RouteTable(config);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes });
+  const app = await buildApp(config, {
+    credentials,
+    dispatcher: abortable(agent, timeouts),
+    logger,
+    routes,
+    metrics,
+    principalEmail: adc?.principalEmail,
+  });
+  if (adc) app.addHook('onClose', async () => adc.close());
   if (overrides.reloadConfig) {
     const stopWatching = watchForReload({ routes, loadConfig: overrides.reloadConfig, logger }, config.configPath);
     app.addHook('onClose', async () => stopWatching());

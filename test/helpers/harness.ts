@@ -7,6 +7,7 @@ import type { Test } from 'tap';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createAdcCredentials, type Credentials } from '../../src/credentials.ts';
+import { ProxyMetrics } from '../../src/metrics.ts';
 import { abortable, createUpstreamAgent } from '../../src/dispatcher.ts';
 import { createLogger } from '../../src/logger.ts';
 import { RouteTable } from '../../src/routing.ts';
@@ -20,6 +21,8 @@ export interface Harness {
   readonly metadata: FakeMetadata;
   readonly vertex: FakeVertex;
   readonly credentials: Credentials;
+  /** The app's Prometheus collectors; token events are counted too. */
+  readonly metrics: ProxyMetrics;
   readonly config: Config;
   readonly agent: Agent;
   /** The live route table, for reload tests. */
@@ -54,19 +57,21 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   const config = loadConfig({ env: { VERTEX_BASE_URL: vertex.baseUrl, LOG_LEVEL: 'debug', ...options.env } });
   const capture = new LogCapture();
   const logger = createLogger(config.logLevel, capture);
-  const credentials = createAdcCredentials();
+  const metrics = new ProxyMetrics();
+  const credentials = createAdcCredentials({ events: metrics.credentialEvents });
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
   const agent = options.trustFixtureCa
     ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } })
     : createUpstreamAgent(timeouts);
   const routes = new RouteTable(config);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes });
+  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes, metrics });
 
   const harness: Harness = {
     app,
     metadata,
     vertex,
     credentials,
+    metrics,
     config,
     agent,
     routes,

@@ -1,0 +1,127 @@
+// `vertex-openai-proxy check`: find credentials the way the daemon does and
+// say what was found — source, principal, project, quota project, upstream,
+// token lifetime (never the token) — and, with --request, send one tiny chat
+// request through the daemon's own app and upstream code. Resolves true only
+// when every step worked.
+
+import { existsSync } from 'node:fs';
+import { principalEmail } from '../adc-reload.ts';
+import { buildApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { createAdcCredentials, createGoogleAuth, credentialError, type CredentialInfo, type Credentials } from '../credentials.ts';
+import { abortable, createUpstreamAgent } from '../dispatcher.ts';
+import { createLogger } from '../logger.ts';
+import { RouteTable } from '../routing.ts';
+import type { Clock } from '../token-cache.ts';
+import { upstreamUrl } from '../upstream.ts';
+
+export interface CheckOptions {
+  readonly config: Config;
+  /** Send one chat request too. */
+  readonly request: boolean;
+  readonly model: string;
+  readonly print: (line: string) => void;
+  readonly now?: Clock;
+}
+
+export async function runCheck(options: CheckOptions): Promise<boolean> {
+  const { config, print } = options;
+  const now = options.now ?? Date.now;
+  const auth = createGoogleAuth();
+  const credentials = createAdcCredentials({ auth, now });
+  const row = (name: string, value: string) => print(`${`${name}:`.padEnd(15)}${value}`);
+
+  let info: CredentialInfo;
+  try {
+    info = await credentials.describe();
+  } catch (err) {
+    row('credentials', `NOT FOUND: ${credentialError(err).message}`);
+    return false;
+  }
+  row('credentials', `${credentialSource(config, info.type)} (${info.type})`);
+  const email = await principalEmail(auth);
+  row('principal', email ?? (info.type === 'authorized_user' ? 'unknown (user credentials do not name their account; `gcloud auth list` shows it)' : 'unknown'));
+
+  let ok = true;
+  const project = config.project ?? info.projectId;
+  if (project) row('project', `${project} (${config.project ? 'from settings' : 'reported by ADC'})`);
+  else {
+    row('project', 'NOT FOUND: set GOOGLE_CLOUD_PROJECT (ADC reports none)');
+    ok = false;
+  }
+  const quotaProject = config.quotaProject ?? info.quotaProject;
+  row('quota project', quotaProject ? `${quotaProject} (sent as x-goog-user-project)` : 'none');
+
+  const route = new RouteTable(config).resolve(options.model);
+  for (const target of route.targets) {
+    row('upstream', upstreamUrl({ ...target, project: target.project ?? project ?? '{project}' }, 'chat/completions'));
+  }
+
+  try {
+    const token = await credentials.getToken();
+    row('token', `OK, expires in ${duration(token.expiresAt - now())}`);
+  } catch (err) {
+    row('token', `FAILED: ${credentialError(err).message}`);
+    return false;
+  }
+
+  if (options.request) ok = (await sendTinyRequest(config, credentials, options.model, row)) && ok;
+  return ok;
+}
+
+function credentialSource(config: Config, type: string): string {
+  if (type === 'metadata_server') return 'metadata server';
+  const file = config.adcFile;
+  if (file?.origin === 'GOOGLE_APPLICATION_CREDENTIALS') return `GOOGLE_APPLICATION_CREDENTIALS=${file.path}`;
+  if (file && existsSync(file.path)) return `gcloud ADC file ${file.path}`;
+  return 'ADC';
+}
+
+/** Through buildApp and the real dispatcher: exactly what the daemon would send. */
+async function sendTinyRequest(
+  config: Config,
+  credentials: Credentials,
+  model: string,
+  row: (name: string, value: string) => void,
+): Promise<boolean> {
+  const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
+  const agent = createUpstreamAgent(timeouts);
+  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger: createLogger('silent') });
+  try {
+    const started = performance.now();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: {
+        host: '127.0.0.1',
+        'content-type': 'application/json',
+        ...(config.apiKeys[0] ? { authorization: `Bearer ${config.apiKeys[0]}` } : {}),
+      },
+      payload: JSON.stringify({ model, messages: [{ role: 'user', content: 'Reply with the word OK.' }], max_tokens: 16 }),
+    });
+    const ms = Math.round(performance.now() - started);
+    const ok = response.statusCode === 200;
+    const detail = ok ? '' : `: ${errorMessage(response.body)}`;
+    row('request', `POST /v1/chat/completions model=${model} -> HTTP ${response.statusCode} in ${ms} ms${detail}`);
+    return ok;
+  } finally {
+    await app.close();
+    await agent.close();
+  }
+}
+
+function errorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message;
+  } catch {
+    // not JSON: show the start of it
+  }
+  return body.slice(0, 300);
+}
+
+export function duration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
+}

@@ -1,0 +1,167 @@
+// Credentials lifecycle with the real google-auth-library: the ADC file is
+// replaced mid-run (as `gcloud auth application-default login` does) and the
+// next token comes from the new file without a restart; a token source that
+// answers invalid_grant or PERMISSION_DENIED makes /readyz 503 with the fix,
+// logged once per change of state, not per request.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createDaemonCredentials } from '../src/daemon-credentials.ts';
+import { abortable, createUpstreamAgent } from '../src/dispatcher.ts';
+import { createLogger } from '../src/logger.ts';
+import { ProxyMetrics } from '../src/metrics.ts';
+import { startFakeVertex } from './helpers/fake-vertex.ts';
+import { INVALID_GRANT, PERMISSION_DENIED, startFakeSts, type FakeSts } from './helpers/fake-sts.ts';
+import { CHAT_BODY, JSON_HEADERS, LogCapture } from './helpers/harness.ts';
+import { waitFor } from './helpers/streams.ts';
+
+const POLL_MS = 20;
+
+interface Rig {
+  readonly sts: FakeSts;
+  readonly adcPath: string;
+  readonly logs: string[];
+  readonly metrics: ProxyMetrics;
+  chat(): Promise<{ status: number; token: string | undefined; body: { error?: { code: string; message: string } } }>;
+  readyz(): Promise<{ status: number; body: { status?: string; error?: { code: string; message: string } } }>;
+  logged(message: string): number;
+  metric(name: string): Promise<number>;
+}
+
+/**
+ * The daemon's own credentials (createDaemonCredentials) and app, with ADC
+ * found where gcloud puts it, or where GOOGLE_APPLICATION_CREDENTIALS says.
+ */
+async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIALS', initial: string): Promise<Rig> {
+  const sts = await startFakeSts();
+  const vertex = await startFakeVertex({ isValidToken: (token) => sts.isValid(token) });
+  const home = mkdtempSync(join(tmpdir(), 'vop-adc-'));
+  const adcPath = where === 'gcloud' ? join(home, 'application_default_credentials.json') : join(home, 'service-account.json');
+  sts.writeAdcFile(adcPath, { label: initial });
+
+  // google-auth-library reads these itself; the proxy reads them through loadConfig.
+  // With a project named, neither we nor the library look one up through the
+  // external account (each lookup would cost a token exchange of its own).
+  const env: Record<string, string> = { HOME: home, CLOUDSDK_CONFIG: home, METADATA_SERVER_DETECTION: 'none', GOOGLE_CLOUD_PROJECT: 'my-project' };
+  if (where === 'GOOGLE_APPLICATION_CREDENTIALS') env.GOOGLE_APPLICATION_CREDENTIALS = adcPath;
+  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  delete process.env.GCE_METADATA_HOST;
+  delete process.env.GOOGLE_CLOUD_PROJECT;
+  Object.assign(process.env, env);
+
+  const config = loadConfig({ env: { ...env, VERTEX_BASE_URL: vertex.baseUrl } });
+  t.equal(config.adcFile?.path, adcPath, `config names the ADC file (${where})`);
+  const capture = new LogCapture();
+  const logger = createLogger('debug', capture);
+  const metrics = new ProxyMetrics();
+  const credentials = createDaemonCredentials(config, logger, metrics, { pollIntervalMs: POLL_MS });
+  const timeouts = { headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 };
+  const agent = createUpstreamAgent(timeouts);
+  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, metrics });
+  t.teardown(async () => {
+    credentials.close();
+    await app.close();
+    await agent.close();
+    await vertex.close();
+    await sts.close();
+  });
+
+  return {
+    sts,
+    adcPath,
+    logs: capture.lines,
+    metrics,
+    async chat() {
+      const before = vertex.requests.length;
+      const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_HEADERS, payload: CHAT_BODY });
+      const sent = vertex.requests.length > before ? vertex.last : undefined;
+      return { status: response.statusCode, token: sent?.headers.authorization?.slice('Bearer '.length), body: response.json() };
+    },
+    async readyz() {
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+      return { status: response.statusCode, body: response.json() };
+    },
+    logged(message) {
+      return capture.lines.filter((line) => (JSON.parse(line) as { msg: string }).msg === message).length;
+    },
+    async metric(name) {
+      const text = await metrics.registry.metrics();
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    },
+  };
+}
+
+for (const where of ['gcloud', 'GOOGLE_APPLICATION_CREDENTIALS'] as const) {
+  t.test(`a replaced ADC file (${where}) gives the next token, without a restart`, async (t) => {
+    const rig = await startRig(t, where, 'first-login');
+    const first = await rig.chat();
+    t.equal(first.status, 200);
+    t.match(first.token, /^ya29\.sts-first-login-/);
+    t.equal((await rig.chat()).token, first.token, 'cached while the file stays');
+
+    rig.sts.writeAdcFile(rig.adcPath, { label: 'second-login' });
+    await waitFor(() => rig.logged('ADC file changed: the next token comes from it') === 1, 'the change to be noticed');
+
+    const second = await rig.chat();
+    t.equal(second.status, 200);
+    t.match(second.token, /^ya29\.sts-second-login-/, 'the new file issued it');
+    t.same(rig.sts.exchanges, { 'first-login': 1, 'second-login': 1 }, 'one exchange per file');
+    t.equal(await rig.metric('vertex_openai_proxy_credential_reloads_total'), 1);
+    t.equal(await rig.metric('vertex_openai_proxy_token_refreshes_total'), 2);
+    t.notOk(rig.logs.some((line) => rig.sts.issued.some((token) => line.includes(token))), 'tokens never logged');
+  });
+}
+
+t.test('invalid_grant: /readyz 503 with the fix, logged once; a new login recovers', async (t) => {
+  const rig = await startRig(t, 'gcloud', 'revoked');
+  rig.sts.failWith = INVALID_GRANT;
+
+  const ready = await rig.readyz();
+  t.equal(ready.status, 503);
+  t.equal(ready.body.error?.code, 'credentials_expired');
+  t.match(ready.body.error?.message, /invalid_grant/);
+  t.match(ready.body.error?.message, 'gcloud auth application-default login', 'names the command that fixes it');
+  for (let i = 0; i < 4; i++) t.equal((await rig.readyz()).status, 503);
+  for (let i = 0; i < 3; i++) {
+    const chat = await rig.chat();
+    t.equal(chat.status, 503);
+    t.equal(chat.body.error?.code, 'credentials_expired');
+  }
+  t.equal(rig.logged('credentials failing'), 1, 'one line for the change of state, not one per request or probe');
+  t.equal(rig.logged('request failed'), 0, 'no per-request error lines for it');
+  const failing = rig.logs.find((line) => line.includes('credentials failing')) ?? '';
+  t.match(failing, /"code":"credentials_expired"/);
+  t.match(failing, /gcloud auth application-default login/);
+  t.ok((await rig.metric('vertex_openai_proxy_token_refresh_failures_total')) >= 1, 'failures are counted');
+
+  // The user logs in again: gcloud replaces the file.
+  rig.sts.failWith = undefined;
+  rig.sts.writeAdcFile(rig.adcPath, { label: 'fresh' });
+  await waitFor(() => rig.logged('ADC file changed: the next token comes from it') === 1, 'the new login to be noticed');
+  const recovered = await rig.readyz();
+  t.equal(recovered.status, 200);
+  t.equal(recovered.body.status, 'ready');
+  t.match((await rig.chat()).token, /^ya29\.sts-fresh-/);
+  t.equal(rig.logged('credentials recovered: tokens are being issued again'), 1);
+  t.equal(rig.logged('credentials failing'), 1, 'still one');
+});
+
+t.test('permission denied on impersonation: /readyz 503 with the reason and the fix', async (t) => {
+  const rig = await startRig(t, 'gcloud', 'placeholder');
+  rig.sts.writeAdcFile(rig.adcPath, { label: 'impersonating', impersonate: 'runner@sts-project.iam.gserviceaccount.com' });
+  await waitFor(() => rig.logged('ADC file changed: the next token comes from it') === 1, 'the file to be read');
+  rig.sts.impersonationFailure = PERMISSION_DENIED;
+
+  const ready = await rig.readyz();
+  t.equal(ready.status, 503);
+  t.equal(ready.body.error?.code, 'credentials_permission_denied');
+  t.match(ready.body.error?.message, /iam\.serviceAccounts\.getAccessToken/, 'the reason');
+  t.match(ready.body.error?.message, 'roles/iam.serviceAccountTokenCreator', 'the fix');
+  await rig.readyz();
+  await rig.chat();
+  t.equal(rig.logged('credentials failing'), 1);
+});
