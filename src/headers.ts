@@ -28,6 +28,9 @@ const HOP_BY_HOP_HEADERS = [
 
 const STRIPPED_REQUEST_HEADERS = new Set([...CLIENT_CREDENTIAL_HEADERS, ...HOP_BY_HOP_HEADERS]);
 
+// Configured extra headers may add to the request, not break its framing or target.
+const RESERVED_EXTRA_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'host', 'content-length']);
+
 export interface UpstreamAuth {
   readonly token: string;
   readonly quotaProject?: string | undefined;
@@ -41,7 +44,9 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders, auth: Upstre
   for (const name of Object.keys(client)) {
     if (!STRIPPED_REQUEST_HEADERS.has(name) && !named.has(name)) headers[name] = client[name];
   }
-  if (auth.extra) Object.assign(headers, auth.extra);
+  for (const [name, value] of Object.entries(auth.extra ?? {})) {
+    if (!RESERVED_EXTRA_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  }
   headers.authorization = `Bearer ${auth.token}`;
   if (auth.quotaProject) headers['x-goog-user-project'] = auth.quotaProject;
   return headers;

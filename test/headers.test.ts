@@ -116,6 +116,14 @@ t.test('upstreamRequestHeaders as a table', async (t) => {
     'Bearer T',
     'configured extra headers cannot replace our token',
   );
+  t.same(
+    upstreamRequestHeaders(
+      { host: 'vertex.example', 'content-length': '2' },
+      { token: 'T', extra: { Host: 'other.example', 'content-length': '99', 'transfer-encoding': 'chunked', connection: 'close', 'X-Dedicated': 'yes' } },
+    ),
+    { host: 'vertex.example', 'content-length': '2', 'x-dedicated': 'yes', authorization: 'Bearer T' },
+    'configured extra headers cannot change framing or the target host',
+  );
 });
 
 t.test('clientResponseHeaders: event streams are marked unbuffered, other answers untouched', async (t) => {
