@@ -1,0 +1,107 @@
+// The promises the Dockerfile, compose file and Kubernetes example make, read
+// from the files themselves, so an edit that breaks one fails `npm test` even
+// where no podman runs. The image itself is tested by test/container/run.ts.
+
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { parse, parseAllDocuments } from 'yaml';
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+/** Dockerfile instructions as [keyword, arguments], continuation lines joined. */
+function instructions(dockerfile: string): [string, string][] {
+  const joined = dockerfile.replace(/\\\n\s*/g, ' ');
+  return joined
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return [keyword.toUpperCase(), rest.join(' ')];
+    });
+}
+
+t.test('Dockerfile: two stages on node:24-slim, production only, non-root, exec form', async (t) => {
+  const steps = instructions(read('Dockerfile'));
+  const froms = steps.filter(([k]) => k === 'FROM').map(([, a]) => a);
+  t.same(froms, ['node:24-slim AS build', 'node:24-slim']);
+  const runtime = steps.slice(steps.findLastIndex(([k]) => k === 'FROM'));
+  const args = (keyword: string) => runtime.filter(([k]) => k === keyword).map(([, a]) => a);
+
+  t.ok(args('RUN').some((a) => /npm ci --omit=dev --ignore-scripts/.test(a)), 'runtime installs production dependencies only');
+  t.ok(args('COPY').some((a) => /--from=build \/app\/dist/.test(a)), 'copies the compiled dist/');
+  t.ok(args('COPY').some((a) => /--from=build \/app\/config/.test(a)), 'copies config/');
+  const user = args('USER').at(-1) ?? '';
+  t.match(user, /^\d+(:\d+)?$/, 'USER is numeric, so runAsNonRoot can check it');
+  t.not(user.split(':')[0], '0', 'and not root');
+  t.match(args('ENV').join(' '), /\bHOST=0\.0\.0\.0\b/);
+  t.same(args('EXPOSE'), ['8765']);
+  t.same(JSON.parse(args('HEALTHCHECK').at(-1)?.replace(/^.*?CMD\s+/, '') ?? 'null'), ['node', 'dist/cli.js', 'healthcheck']);
+  t.same(JSON.parse(args('ENTRYPOINT').at(-1) ?? 'null'), [], 'no entry point script');
+  t.same(JSON.parse(args('CMD').at(-1) ?? 'null'), ['node', 'dist/cli.js'], 'exec form: node is PID 1');
+});
+
+t.test('.dockerignore: an allowlist', async (t) => {
+  const lines = read('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'));
+  t.equal(lines[0], '*', 'everything is out unless listed');
+  for (const path of ['!package.json', '!package-lock.json', '!src/', '!config/', '!tsconfig.json', '!tsconfig.build.json']) t.ok(lines.includes(path), path);
+});
+
+interface ComposeService {
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  command?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+t.test('docker-compose.yml: loopback port, read-only ADC, a client by service name', async (t) => {
+  const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+  const proxy = compose.services['vertex-openai-proxy'];
+  const client = compose.services['example-client'];
+  if (!proxy || !client) throw new Error('services vertex-openai-proxy and example-client are expected');
+
+  t.ok((proxy.ports ?? []).length > 0 && (proxy.ports ?? []).every((p) => p.startsWith('127.0.0.1:')), 'published on 127.0.0.1 only');
+  const adc = (proxy.volumes ?? []).find((v) => v.includes('.config/gcloud'));
+  t.match(adc, /^\$\{HOME\}\/\.config\/gcloud:\/home\/node\/\.config\/gcloud:ro$/, "the user's gcloud directory, read-only");
+  t.equal(proxy.environment?.CLOUDSDK_CONFIG, '/home/node/.config/gcloud', 'google-auth-library looks where it is mounted');
+  t.equal(proxy.environment?.PROXY_ALLOWED_HOSTS, 'vertex-openai-proxy', 'serves the Host other containers use');
+  t.equal(client.environment?.OPENAI_BASE_URL, 'http://vertex-openai-proxy:8765/v1');
+  t.equal(client.depends_on?.['vertex-openai-proxy']?.condition, 'service_healthy', "waits for the image's HEALTHCHECK");
+  t.notMatch((client.command ?? []).join('\n'), /\$(?!\$)/, 'no `$` that compose would take for its own variable');
+});
+
+interface Container {
+  name: string;
+  restartPolicy?: string;
+  env?: { name: string; value: string }[];
+  livenessProbe?: { exec?: { command: string[] } };
+  readinessProbe?: { exec?: { command: string[] } };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] } };
+}
+
+t.test('Kubernetes example: loopback sidecar with probes, Workload Identity, limits, locked down', async (t) => {
+  const docs = ['serviceaccount.yaml', 'deployment.yaml'].flatMap((file) => parseAllDocuments(read(`deploy/kubernetes/${file}`)).map((d) => d.toJS()));
+  const account = docs.find((d) => d.kind === 'ServiceAccount');
+  const deployment = docs.find((d) => d.kind === 'Deployment');
+  const pod = deployment.spec.template.spec;
+  const proxy = [...(pod.initContainers ?? []), ...pod.containers].find((c: Container) => c.name === 'vertex-openai-proxy') as Container;
+
+  t.match(account.metadata.annotations['iam.gke.io/gcp-service-account'], /@.+\.iam\.gserviceaccount\.com$/, 'Workload Identity');
+  t.equal(pod.serviceAccountName, account.metadata.name);
+  t.equal(proxy.restartPolicy, 'Always', 'a native sidecar');
+  t.equal(proxy.env?.find((e) => e.name === 'HOST')?.value, '127.0.0.1', 'reachable from inside the pod only');
+  t.same(proxy.livenessProbe?.exec?.command, ['node', 'dist/cli.js', 'healthcheck'], 'liveness: /healthz');
+  t.match(proxy.readinessProbe?.exec?.command.join(' '), /\/readyz/, 'readiness: /readyz');
+  t.ok(proxy.resources?.requests?.cpu && proxy.resources.requests.memory && proxy.resources.limits?.memory, 'requests and a memory limit');
+  t.equal(proxy.securityContext?.readOnlyRootFilesystem, true);
+  t.equal(proxy.securityContext?.allowPrivilegeEscalation, false);
+  t.same(proxy.securityContext?.capabilities?.drop, ['ALL']);
+  t.equal(pod.securityContext.runAsNonRoot, true);
+  t.ok(pod.terminationGracePeriodSeconds > 30, 'longer than the default PROXY_SHUTDOWN_GRACE_SECONDS');
+
+  const kustomization = parse(read('deploy/kubernetes/kustomization.yaml'));
+  t.same(kustomization.resources, ['serviceaccount.yaml', 'deployment.yaml']);
+  t.equal(kustomization.images[0].name, 'vertex-openai-proxy', 'the image name the sidecar uses');
+});
