@@ -210,6 +210,14 @@ t.test('requests Node itself rejects still get an OpenAI-shaped answer', async (
     t.equal(res.status, 400, JSON.stringify(target));
     assertOpenAIError(t, res.body, { code: 'invalid_http_request' });
   }
+  const smuggled = await rawRequest(h.url, {
+    target: '/v1/chat/completions',
+    headers: [['Host', hostOf(h.url)], ['Content-Type', 'application/json'], ['Content-Length', '4'], ['Transfer-Encoding', 'chunked']],
+    chunked: [BODY],
+  });
+  t.equal(smuggled.status, 400, 'Content-Length with Transfer-Encoding (request smuggling) is refused');
+  assertOpenAIError(t, smuggled.body, { code: 'invalid_http_request' });
+  t.equal(h.vertex.requests.length, 0);
   const huge = await rawRequest(h.url, { target: '/v1/chat/completions', headers: [['Host', hostOf(h.url)], ['X-Big', 'x'.repeat(20_000)]] });
   t.equal(huge.status, 431);
   assertOpenAIError(t, huge.body, { code: 'headers_too_large' });
