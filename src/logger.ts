@@ -6,12 +6,56 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'cookie'];
 const CREDENTIAL_FIELDS = ['token', 'accessToken', 'access_token', 'refresh_token', 'id_token', 'client_secret', 'private_key', 'apiKey', 'apiKeys'];
 
+const CREDENTIAL_FIELD_SET = new Set(CREDENTIAL_FIELDS);
+const CENSOR = '[redacted]';
+
 // Headers at the top level or one object down (`req.headers`, `res.headers`);
 // credential fields at the top level or one object down (`credentials.*`).
-export const REDACTED_PATHS = [
-  ...CREDENTIAL_HEADERS.flatMap((name) => [`headers["${name}"]`, `*.headers["${name}"]`]),
-  ...CREDENTIAL_FIELDS.flatMap((name) => [name, `*.${name}`]),
-];
+// Done here rather than with pino's `redact`: its `*.` paths run for every key
+// of every line and cost ~30 µs a line, more than the rest of a proxied request's logging.
+// The serializers also cover child-logger bindings, at the top level.
+export const CREDENTIAL_SERIALIZERS: Record<string, (value: unknown) => unknown> = {
+  headers: censorHeaders,
+  ...Object.fromEntries(CREDENTIAL_FIELDS.map((name) => [name, () => CENSOR])),
+};
+
+export function redactCredentials(fields: Record<string, unknown>): Record<string, unknown> {
+  return censorFields(fields, true);
+}
+
+function censorFields<T extends object>(fields: T, descend: boolean): T {
+  let out = fields;
+  for (const key in fields) {
+    const value = fields[key] as unknown;
+    let clean = value;
+    if (CREDENTIAL_FIELD_SET.has(key)) clean = CENSOR;
+    else if (key === 'headers') clean = censorHeaders(value);
+    else if (descend && typeof value === 'object' && value !== null) clean = censorFields(value, false);
+    if (clean !== value) {
+      if (out === fields) out = copyOf(fields);
+      (out as Record<string, unknown>)[key] = clean;
+    }
+  }
+  return out;
+}
+
+function censorHeaders(headers: unknown): unknown {
+  if (typeof headers !== 'object' || headers === null) return headers;
+  let out = headers as Record<string, unknown>;
+  for (const name of CREDENTIAL_HEADERS) {
+    if (out[name] === undefined) continue;
+    if (out === headers) out = copyOf(out);
+    out[name] = CENSOR;
+  }
+  return out;
+}
+
+/** Never alter what the caller logged; keep class instances (errors) intact. */
+function copyOf<T extends object>(value: T): T {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === Object.prototype || proto === null) return { ...value };
+  return Object.create(proto, Object.getOwnPropertyDescriptors(value)) as T;
+}
 
 export function serializeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { message: String(err) };
@@ -30,8 +74,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       base: { name: 'vertex-openai-proxy' },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      serializers: { err: serializeError, error: serializeError },
+      formatters: { log: redactCredentials },
+      serializers: { ...CREDENTIAL_SERIALIZERS, err: serializeError, error: serializeError },
     },
     destination,
   );
