@@ -4,22 +4,27 @@
 // TokenCache decides *when* to ask, so the library's own cache is bypassed.
 
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import { credentialError, projectError } from './credential-errors.ts';
 import { ProxyError } from './errors.ts';
 import { TokenCache, type AccessToken, type Clock, type TokenCacheEvents, type TokenSource } from './token-cache.ts';
+
+export { credentialError, NO_CREDENTIALS_HELP } from './credential-errors.ts';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 // Used only when a credential type reports no expiry: short, so we ask again soon.
 const FALLBACK_LIFETIME_MS = 60_000;
 
-// Our cache calls the library only when it wants a new token; an eager threshold
-// larger than any lifetime makes every such call a real refresh.
+// Our cache calls the library only when it wants a new token. The library
+// compares `expiry_date <= now + threshold`, so a threshold longer than any
+// lifetime makes every call a real refresh (OAuth2 clients, gtoken for service
+// account keys, external accounts all honour it).
 const ALWAYS_REFRESH_THRESHOLD_MS = 365 * 24 * 3600 * 1000;
 
-export const NO_CREDENTIALS_HELP =
-  'No Google credentials found. Run `gcloud auth application-default login`, ' +
-  'or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, ' +
-  'or run where a metadata server provides them (GCE, GKE, Cloud Run).';
+// After a failure, how long the failed GoogleAuth keeps answering before a
+// fresh one rediscovers: bounds the cost of a broken set-up under load (the
+// project lookup can spawn `gcloud` and probe the metadata server).
+const REDISCOVER_AFTER_MS = 2_000;
 
 export interface CredentialInfo {
   /** e.g. `authorized_user`, `service_account`, `metadata_server`. */
@@ -41,8 +46,10 @@ export interface Credentials extends TokenSource {
 export interface AdcOptions {
   readonly now?: Clock;
   readonly events?: TokenCacheEvents;
-  /** For tests and embedding: a preconfigured GoogleAuth. */
+  /** The first GoogleAuth; default: `createAuth()`. */
   readonly auth?: GoogleAuth;
+  /** Builds a GoogleAuth; called again to rediscover after a failure. */
+  readonly createAuth?: () => GoogleAuth;
 }
 
 /** The GoogleAuth the daemon uses. A new one reads ADC afresh (the library caches its client). */
@@ -53,49 +60,84 @@ export function createGoogleAuth(): GoogleAuth {
   });
 }
 
-export function createAdcCredentials(options: AdcOptions = {}): Credentials {
-  const auth = options.auth ?? createGoogleAuth();
-  const now = options.now ?? Date.now;
-  const client = () => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
+/**
+ * One GoogleAuth serves the process while it works. A GoogleAuth remembers
+ * negative answers for its whole life (a rejected project lookup, "not on GCE")
+ * and keeps a client whose refresh token may since have been replaced by a new
+ * `gcloud auth application-default login`. So after a failure the next call,
+ * once REDISCOVER_AFTER_MS has passed, starts over with a fresh instance: the
+ * daemon recovers by itself when credentials appear.
+ */
+class AdcSession {
+  readonly #createAuth: () => GoogleAuth;
+  readonly #now: Clock;
+  #auth: GoogleAuth;
+  #failedAt: number | undefined;
 
-  const fetchToken = async (): Promise<AccessToken> => {
-    const authClient = await client();
-    let value: string | null | undefined;
-    try {
-      ({ token: value } = await authClient.getAccessToken());
-    } catch (err) {
-      throw credentialError(err);
+  constructor(first: GoogleAuth, createAuth: () => GoogleAuth, now: Clock) {
+    this.#createAuth = createAuth;
+    this.#now = now;
+    this.#auth = first;
+  }
+
+  async use<T>(work: (auth: GoogleAuth) => Promise<T>): Promise<T> {
+    if (this.#failedAt !== undefined && this.#now() - this.#failedAt >= REDISCOVER_AFTER_MS) {
+      this.#auth = this.#createAuth();
+      this.#failedAt = undefined;
     }
-    if (!value) throw new ProxyError(503, 'token_unavailable', 'The credential returned an empty access token.');
-    const expiry = authClient.credentials?.expiry_date;
-    return { value, expiresAt: typeof expiry === 'number' ? expiry : now() + FALLBACK_LIFETIME_MS };
-  };
+    const auth = this.#auth;
+    try {
+      return await work(auth);
+    } catch (err) {
+      if (auth === this.#auth) this.#failedAt ??= this.#now();
+      throw err;
+    }
+  }
+}
+
+export function createAdcCredentials(options: AdcOptions = {}): Credentials {
+  const now = options.now ?? Date.now;
+  const createAuth = options.createAuth ?? createGoogleAuth;
+  const session = new AdcSession(options.auth ?? createAuth(), createAuth, now);
+  const client = (auth: GoogleAuth) => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
+
+  const fetchToken = () =>
+    session.use(async (auth): Promise<AccessToken> => {
+      const authClient = await client(auth);
+      const value = await authClient.getAccessToken().then(
+        (answer) => answer.token,
+        (err: unknown) => Promise.reject(credentialError(err)),
+      );
+      if (!value) throw new ProxyError(503, 'token_unavailable', 'The credential returned an empty access token.');
+      return { value, expiresAt: expiryOf(authClient, now) };
+    });
 
   const cache = new TokenCache(fetchToken, now, options.events);
+  const projectId = () => session.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err))));
 
   return {
     getToken: () => cache.getToken(),
     invalidate: (token) => cache.invalidate(token),
     peek: () => cache.peek(),
-    projectId: async () => {
-      try {
-        return await auth.getProjectId();
-      } catch (err) {
-        throw new ProxyError(
-          503,
-          'project_unknown',
-          'No Google Cloud project configured and ADC reports none. Set GOOGLE_CLOUD_PROJECT.',
-          { cause: err },
-        );
-      }
-    },
-    quotaProject: async () => (await client()).quotaProjectId ?? undefined,
-    describe: async () => {
-      const authClient = await client();
-      const projectId = await auth.getProjectId().catch(() => undefined);
-      return { type: credentialType(authClient), projectId: projectId ?? undefined, quotaProject: authClient.quotaProjectId ?? undefined };
-    },
+    projectId,
+    quotaProject: () => session.use(async (auth) => (await client(auth)).quotaProjectId ?? undefined),
+    describe: () =>
+      session.use(async (auth) => {
+        const authClient = await client(auth);
+        const project = await auth.getProjectId().catch(() => undefined);
+        return { type: credentialType(authClient), projectId: project ?? undefined, quotaProject: authClient.quotaProjectId ?? undefined };
+      }),
   };
+}
+
+/** `expiry_date` is epoch ms, stamped by the library when the answer arrived. */
+function expiryOf(authClient: AuthClient, now: Clock): number {
+  const expiry = authClient.credentials?.expiry_date;
+  if (typeof expiry !== 'number') return now() + FALLBACK_LIFETIME_MS;
+  if (expiry <= now()) {
+    throw new ProxyError(503, 'token_unavailable', 'The credential returned an access token that has already expired; check the system clock.');
+  }
+  return expiry;
 }
 
 export function credentialType(client: AuthClient): string {
@@ -110,44 +152,4 @@ export function credentialType(client: AuthClient): string {
     ExternalAccountAuthorizedUserClient: 'external_account_authorized_user',
   };
   return names[client.constructor.name] ?? client.constructor.name;
-}
-
-/**
- * Library errors can carry request configs (with refresh tokens or assertions)
- * and responses: keep only a message, and never the object itself.
- */
-export function credentialError(err: unknown): ProxyError {
-  if (err instanceof ProxyError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  if (/could not load the default credentials/i.test(message)) {
-    return new ProxyError(503, 'credentials_not_found', NO_CREDENTIALS_HELP);
-  }
-  if (/invalid_grant|invalid_rapt|reauth/i.test(message)) {
-    return new ProxyError(
-      503,
-      'credentials_expired',
-      'Google rejected the stored credentials (invalid_grant). Run `gcloud auth application-default login` again.',
-    );
-  }
-  if (PERMISSION_DENIED.test(message) || statusOf(err) === 403) {
-    return new ProxyError(503, 'credentials_permission_denied', `Google denied the token request: ${firstLine(message)}. ${PERMISSION_HELP}`);
-  }
-  return new ProxyError(503, 'token_unavailable', `Could not get a Google access token: ${firstLine(message)}`);
-}
-
-// IAM generateAccessToken (impersonation) and STS refusing the principal.
-const PERMISSION_DENIED = /PERMISSION_DENIED|access_denied|unauthorized_client|permission .{0,80} denied/i;
-
-const PERMISSION_HELP =
-  'The signed-in principal may not mint tokens for the service account it impersonates: grant it ' +
-  '`roles/iam.serviceAccountTokenCreator` (`gcloud iam service-accounts add-iam-policy-binding SA_EMAIL ' +
-  '--member=user:YOU --role=roles/iam.serviceAccountTokenCreator`), or log in again with `gcloud auth application-default login`.';
-
-function statusOf(err: unknown): unknown {
-  const fields = err as { status?: unknown; response?: { status?: unknown } } | null;
-  return fields?.status ?? fields?.response?.status;
-}
-
-function firstLine(text: string): string {
-  return (text.split('\n', 1)[0] ?? '').slice(0, 300);
 }

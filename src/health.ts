@@ -1,5 +1,6 @@
 // Liveness and readiness, separate as probes expect: /healthz says the process
-// serves; /readyz says a request could get a token (and a project) right now.
+// serves (it never touches credentials, so it answers while they are missing);
+// /readyz says a request could get a token (and a project) right now.
 
 import type { FastifyInstance } from 'fastify';
 import { credentialError, type Credentials } from './credentials.ts';
@@ -14,19 +15,33 @@ export interface HealthOptions {
   readonly now: Clock;
 }
 
+export interface ReadyBody {
+  readonly status: 'ready';
+  readonly project: string;
+  /** Seconds the token a request would get now is still valid for; never the token itself. */
+  readonly tokenExpiresInSeconds: number;
+}
+
 export async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promise<void> {
   const { credentials, now } = options;
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { status: 'ok' };
+  });
 
   app.get('/readyz', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
     try {
+      // The same path a request takes: from memory while the token is good,
+      // a (single-flight) fetch otherwise, so recovery needs no restart.
       const token = await credentials.getToken();
       const project = options.project ?? (await credentials.projectId());
-      return { status: 'ready', project, tokenExpiresInSeconds: Math.floor((token.expiresAt - now()) / 1000) };
+      const secondsLeft = Math.max(0, Math.floor((token.expiresAt - now()) / 1000));
+      const body: ReadyBody = { status: 'ready', project, tokenExpiresInSeconds: secondsLeft };
+      return body;
     } catch (err) {
-      const error = credentialError(err);
-      return reply.code(503).send(toOpenAIBody(error));
+      return reply.code(503).type('application/json').send(toOpenAIBody(credentialError(err)));
     }
   });
 }

@@ -17,7 +17,7 @@ export interface TokenSource {
 export type Clock = () => number;
 
 export interface TokenCacheEvents {
-  onRefresh?(token: AccessToken, fetchedAt: number): void;
+  onRefresh?(token: AccessToken, receivedAt: number): void;
   onRefreshError?(err: unknown): void;
 }
 
@@ -38,8 +38,8 @@ interface CachedToken {
   readonly refreshAt: number;
 }
 
-export function scheduleFor(token: AccessToken, fetchedAt: number): CachedToken {
-  const lifetime = Math.max(0, token.expiresAt - fetchedAt);
+export function scheduleFor(token: AccessToken, receivedAt: number): CachedToken {
+  const lifetime = Math.max(0, token.expiresAt - receivedAt);
   const margin = Math.min(MAX_SAFETY_MARGIN_MS, lifetime * SAFETY_MARGIN_FRACTION);
   const lead = Math.min(MAX_REFRESH_LEAD_MS, lifetime * REFRESH_LEAD_FRACTION);
   return { token, usableUntil: token.expiresAt - margin, refreshAt: token.expiresAt - lead };
@@ -87,10 +87,12 @@ export class TokenCache implements TokenSource {
   }
 
   async #fetchAndStore(): Promise<AccessToken> {
-    const fetchedAt = this.#now();
     const token = await this.#fetchToken();
-    this.#cached = scheduleFor(token, fetchedAt);
-    this.#events.onRefresh?.(token, fetchedAt);
+    // The lifetime is what is left when the token arrives: the fetch itself
+    // (retries included) must not make a short-lived token look longer-lived.
+    const receivedAt = this.#now();
+    this.#cached = scheduleFor(token, receivedAt);
+    this.#events.onRefresh?.(token, receivedAt);
     return token;
   }
 

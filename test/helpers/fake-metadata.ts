@@ -25,6 +25,8 @@ export interface FakeMetadataOptions {
 
 export class FakeMetadata {
   readonly server: Server;
+  /** Every HTTP request received, of any kind. */
+  requests = 0;
   /** Token fetches answered with a token. */
   tokenFetches = 0;
   /** All token requests, including failed ones. */
@@ -36,6 +38,8 @@ export class FakeMetadata {
   /** While set, token requests get this HTTP status instead of a token. */
   failWith: number | undefined;
   readonly issued: string[] = [];
+  /** When each issued token stops being valid (epoch ms, from the moment it was answered). */
+  readonly expiresAt = new Map<string, number>();
   #sequence = 0;
 
   constructor(options: FakeMetadataOptions = {}) {
@@ -50,9 +54,13 @@ export class FakeMetadata {
     return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Tokens look like real ones only in prefix: `ya29.fake-<n>`. */
-  isValid(token: string): boolean {
-    return this.issued.includes(token);
+  /**
+   * Issued here and not yet expired, as Google checks it. Tokens look like
+   * real ones only in prefix: `ya29.fake-<n>-…`.
+   */
+  isValid(token: string, at: number = Date.now()): boolean {
+    const expiry = this.expiresAt.get(token);
+    return expiry !== undefined && at < expiry;
   }
 
   get latestToken(): string | undefined {
@@ -79,6 +87,7 @@ export class FakeMetadata {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requests++;
     if (req.method === 'POST' && req.url === OAUTH_TOKEN_PATH) {
       for await (const _ of req);
       return this.#token(res);
@@ -105,6 +114,7 @@ export class FakeMetadata {
     this.tokenFetches++;
     const token = `ya29.fake-${++this.#sequence}-${Math.random().toString(36).slice(2)}`;
     this.issued.push(token);
+    this.expiresAt.set(token, Date.now() + this.lifetimeSeconds * 1000);
     res
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ access_token: token, expires_in: this.lifetimeSeconds, token_type: 'Bearer' }));

@@ -43,6 +43,8 @@ export class FakeVertex {
   aborted = 0;
   /** Requests currently being answered. */
   inFlight = 0;
+  /** Requests refused with 401 because `isValidToken` rejected their bearer token. */
+  unauthorized = 0;
   readonly #queue: Responder[] = [];
 
   constructor(options: FakeVertexOptions = {}) {
@@ -96,6 +98,7 @@ export class FakeVertex {
 
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token || !this.isValidToken(token)) {
+      this.unauthorized++;
       return googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     }
     const json = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };

@@ -10,6 +10,7 @@ import { createAdcCredentials, type Credentials } from '../../src/credentials.ts
 import { ProxyMetrics } from '../../src/metrics.ts';
 import { abortable, createUpstreamAgent } from '../../src/dispatcher.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { Clock } from '../../src/token-cache.ts';
 import { RouteTable } from '../../src/routing.ts';
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   vertex?: FakeVertexOptions;
   /** Trust the self-signed fixture certificate (for positive TLS tests). */
   trustFixtureCa?: boolean;
+  /** The clock the token cache and probes read; skew it to jump towards a token's expiry. */
+  now?: Clock;
 }
 
 export class LogCapture extends Writable {
@@ -58,13 +61,13 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   const capture = new LogCapture();
   const logger = createLogger(config.logLevel, capture);
   const metrics = new ProxyMetrics();
-  const credentials = createAdcCredentials({ events: metrics.credentialEvents });
+  const credentials = createAdcCredentials({ now: options.now, events: metrics.credentialEvents });
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
   const agent = options.trustFixtureCa
     ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } })
     : createUpstreamAgent(timeouts);
   const routes = new RouteTable(config);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes, metrics });
+  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes, now: options.now, metrics });
 
   const harness: Harness = {
     app,

@@ -1,0 +1,144 @@
+// Probes: /healthz answers while the process serves, credentials or not;
+// /readyz answers 200 only when a token can be had now, and says why not
+// otherwise. The daemon starts without credentials and heals when they appear.
+
+import { once } from 'node:events';
+import t, { type Test } from 'tap';
+import { sleep } from './helpers/fake-vertex.ts';
+import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
+
+const FIX_COMMAND = /gcloud auth application-default login/;
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+async function get(url: string, path: string): Promise<Answer> {
+  const res = await fetch(`${url}${path}`);
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+async function chat(url: string): Promise<Answer> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(CHAT_BODY),
+  });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** Checks the exact OpenAI error shape and returns its `error`. */
+function openAIError(t: Test, answer: Answer, code: string): { message: string } {
+  t.match(answer.headers.get('content-type'), /application\/json/);
+  const body = JSON.parse(answer.text);
+  t.same(Object.keys(body), ['error'], 'OpenAI-shaped');
+  t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type']);
+  t.match(body.error, { code, type: 'api_error', param: null });
+  return body.error;
+}
+
+/** Credentials are failing: requests and /readyz say why and how to fix it, /healthz is fine. */
+async function expectCredentialsDown(t: Test, url: string, code: string): Promise<void> {
+  const [request, ready, health] = await Promise.all([chat(url), get(url, '/readyz'), get(url, '/healthz')]);
+  t.equal(health.status, 200, '/healthz is 200 while credentials are missing');
+  t.equal(request.status, 503, 'a request gets 503');
+  t.match(openAIError(t, request, code).message, FIX_COMMAND, 'its message says how to fix it');
+  t.match(openAIError(t, request, code).message, /GOOGLE_APPLICATION_CREDENTIALS/);
+  t.equal(ready.status, 503, '/readyz is 503');
+  t.match(openAIError(t, ready, code).message, FIX_COMMAND, '/readyz gives the reason');
+}
+
+/** Polls /readyz until it is 200, bounded. */
+async function waitUntilReady(url: string, timeoutMs = 20_000): Promise<Answer> {
+  const deadline = Date.now() + timeoutMs;
+  let ready = await get(url, '/readyz');
+  while (ready.status !== 200 && Date.now() < deadline) {
+    await sleep(100);
+    ready = await get(url, '/readyz');
+  }
+  return ready;
+}
+
+function assertNoTokens(t: Test, h: Harness, texts: readonly string[]): void {
+  const everything = [...texts, ...h.logs].join('\n');
+  t.ok(h.metadata.issued.length === 0 || h.metadata.issued.every((token) => !everything.includes(token)), 'no token in any answer or log line');
+}
+
+t.test('/readyz reports the project and the token time left, never the token', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_API_KEY: 'local-key' } });
+  const url = await h.listen();
+
+  const health = await get(url, '/healthz');
+  t.equal(health.status, 200);
+  t.same(JSON.parse(health.text), { status: 'ok' });
+
+  const ready = await get(url, '/readyz');
+  t.equal(ready.status, 200, 'open without the local API key, like /healthz');
+  const body = JSON.parse(ready.text);
+  t.same(Object.keys(body).sort(), ['project', 'status', 'tokenExpiresInSeconds']);
+  t.equal(body.status, 'ready');
+  t.equal(body.project, 'fake-project', 'the project ADC reports');
+  t.ok(body.tokenExpiresInSeconds > 3500 && body.tokenExpiresInSeconds <= 3599, `seconds left (${body.tokenExpiresInSeconds})`);
+  t.equal(ready.headers.get('cache-control'), 'no-store');
+  t.equal(h.metadata.tokenFetches, 1);
+  assertNoTokens(t, h, [ready.text, health.text]);
+
+  await get(url, '/readyz');
+  t.equal(h.metadata.tokenFetches, 1, 'a warm probe fetches nothing');
+});
+
+t.test('/readyz names the configured project over the one ADC reports', async (t) => {
+  const h = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'configured-project' } });
+  const url = await h.listen();
+  const ready = await get(url, '/readyz');
+  t.equal(ready.status, 200);
+  t.equal(JSON.parse(ready.text).project, 'configured-project');
+});
+
+t.test('metadata answering 503 at start: 503s that say how to fix it, then recovery without a restart', async (t) => {
+  const h = await startHarness(t);
+  const url = await h.listen();
+  h.metadata.failWith = 503;
+  await expectCredentialsDown(t, url, 'token_unavailable');
+  t.equal(h.vertex.requests.length, 0, 'nothing went upstream without a token');
+
+  h.metadata.failWith = undefined;
+  const ready = await waitUntilReady(url);
+  t.equal(ready.status, 200, '/readyz recovers');
+  t.equal(JSON.parse(ready.text).project, 'fake-project');
+  const request = await chat(url);
+  t.equal(request.status, 200, 'requests recover');
+  t.equal(h.vertex.last?.headers.authorization, `Bearer ${h.metadata.latestToken}`);
+  assertNoTokens(t, h, [ready.text, request.text]);
+});
+
+t.test('metadata server not listening at start: recovery once it listens, project included', async (t) => {
+  const h = await startHarness(t);
+  const port = Number(h.metadata.host.split(':')[1]);
+  await h.metadata.close();
+  const url = await h.listen();
+  await expectCredentialsDown(t, url, 'token_unavailable');
+
+  h.metadata.server.listen(port, '127.0.0.1');
+  await once(h.metadata.server, 'listening');
+  const ready = await waitUntilReady(url);
+  t.equal(ready.status, 200, '/readyz recovers');
+  t.equal(JSON.parse(ready.text).project, 'fake-project', 'the project ADC reports, though its first lookup failed');
+  t.equal((await chat(url)).status, 200, 'requests recover');
+  t.equal(h.vertex.last?.url, '/v1/projects/fake-project/locations/us-central1/endpoints/openapi/chat/completions');
+});
+
+t.test('no ADC at all: credentials_not_found with the help text; /healthz still 200', async (t) => {
+  const h = await startHarness(t);
+  // No key file, no gcloud login (empty HOME and CLOUDSDK_CONFIG), no metadata server.
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  t.teardown(() => {
+    process.env.METADATA_SERVER_DETECTION = 'assume-present';
+  });
+  const url = await h.listen();
+  await expectCredentialsDown(t, url, 'credentials_not_found');
+  t.equal(h.metadata.requests, 0, 'the metadata server was never asked');
+  t.equal(h.vertex.requests.length, 0);
+});

@@ -1,0 +1,218 @@
+// TokenCache on its own: a fake fetch function and a fake clock, so every
+// instant around a token's refresh point and safety margin is exact.
+
+import t, { type Test } from 'tap';
+import { scheduleFor, TokenCache, type AccessToken } from '../src/token-cache.ts';
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A token source under test control: each fetch waits until the test answers it. */
+class FakeIssuer {
+  time = 1_000_000;
+  readonly pending: Deferred<AccessToken>[] = [];
+  fetches = 0;
+  #sequence = 0;
+
+  readonly now = () => this.time;
+  readonly fetch = (): Promise<AccessToken> => {
+    this.fetches++;
+    const answer = deferred<AccessToken>();
+    this.pending.push(answer);
+    return answer.promise;
+  };
+
+  /** Answers the oldest open fetch with a token living `lifetimeMs` from now. */
+  issue(lifetimeMs: number): AccessToken {
+    const token = { value: `token-${++this.#sequence}`, expiresAt: this.time + lifetimeMs };
+    const answer = this.pending.shift();
+    if (!answer) throw new Error('no fetch is waiting');
+    answer.resolve(token);
+    return token;
+  }
+
+  fail(err: unknown): void {
+    const answer = this.pending.shift();
+    if (!answer) throw new Error('no fetch is waiting');
+    answer.reject(err);
+  }
+}
+
+/** Lets every promise callback already due run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Resolves to 'pending' when `promise` has not settled after pending I/O callbacks ran. */
+async function state(promise: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {
+  const marker = Symbol('pending');
+  const result = await Promise.race([
+    promise.then(
+      () => 'fulfilled' as const,
+      () => 'rejected' as const,
+    ),
+    new Promise((resolve) => setImmediate(resolve, marker)),
+  ]);
+  return result === marker ? 'pending' : (result as 'fulfilled' | 'rejected');
+}
+
+/** A cache holding a first token of `lifetimeMs`, fetched at the issuer's current time. */
+async function warmCache(t: Test, lifetimeMs: number) {
+  const issuer = new FakeIssuer();
+  const refreshErrors: unknown[] = [];
+  const cache = new TokenCache(issuer.fetch, issuer.now, { onRefreshError: (err) => refreshErrors.push(err) });
+  const first = cache.getToken();
+  const token = issuer.issue(lifetimeMs);
+  t.equal((await first).value, token.value, 'the first token is fetched');
+  return { issuer, cache, token, refreshErrors, start: issuer.time };
+}
+
+t.test('margin and refresh lead scale with the lifetime, capped for long-lived tokens', async (t) => {
+  const cases = [
+    // lifetime, safety margin, refresh lead
+    { lifetime: 3 * SECOND, margin: 300, lead: 600 },
+    { lifetime: 10 * SECOND, margin: 1 * SECOND, lead: 2 * SECOND },
+    { lifetime: 5 * 60 * SECOND, margin: 30 * SECOND, lead: 60 * SECOND },
+    { lifetime: HOUR, margin: 60 * SECOND, lead: 5 * 60 * SECOND },
+    { lifetime: 12 * HOUR, margin: 60 * SECOND, lead: 5 * 60 * SECOND },
+  ];
+  for (const { lifetime, margin, lead } of cases) {
+    const receivedAt = 5_000;
+    const token = { value: 'x', expiresAt: receivedAt + lifetime };
+    const schedule = scheduleFor(token, receivedAt);
+    t.equal(token.expiresAt - schedule.usableUntil, margin, `${lifetime} ms: margin ${margin} ms`);
+    t.equal(token.expiresAt - schedule.refreshAt, lead, `${lifetime} ms: refresh lead ${lead} ms`);
+    t.ok(schedule.refreshAt < schedule.usableUntil, 'refresh starts before the token becomes unusable');
+  }
+  const expired = scheduleFor({ value: 'x', expiresAt: 1_000 }, 2_000);
+  t.equal(expired.usableUntil, 1_000, 'an already expired token is never usable');
+});
+
+t.test('concurrent callers on a cold cache share one fetch', async (t) => {
+  const issuer = new FakeIssuer();
+  const cache = new TokenCache(issuer.fetch, issuer.now);
+  const callers = Array.from({ length: 50 }, () => cache.getToken());
+  t.equal(issuer.fetches, 1, 'one fetch for 50 callers');
+  const token = issuer.issue(HOUR);
+  const tokens = await Promise.all(callers);
+  t.ok(tokens.every((got) => got.value === token.value), 'all get the same token');
+});
+
+t.test('a warm cache answers from memory', async (t) => {
+  const { issuer, cache, token } = await warmCache(t, HOUR);
+  for (let i = 0; i < 1000; i++) {
+    issuer.time += 1_000; // 1000 s in all: still before the refresh point
+    t.equal((await cache.getToken()).value, token.value);
+  }
+  t.equal(issuer.fetches, 1, 'no fetch after the first');
+  t.equal(cache.peek()?.value, token.value, 'peek sees it without I/O');
+});
+
+for (const lifetime of [10 * SECOND, HOUR]) {
+  t.test(`${lifetime / SECOND} s token: past the refresh point the current token is served while a new one is fetched`, async (t) => {
+    const { issuer, cache, token, start } = await warmCache(t, lifetime);
+    const { refreshAt, usableUntil } = scheduleFor(token, start);
+
+    issuer.time = refreshAt - 1;
+    t.equal((await cache.getToken()).value, token.value);
+    t.equal(issuer.fetches, 1, 'no refresh before the refresh point');
+
+    issuer.time = refreshAt;
+    const during = cache.getToken();
+    t.equal(await state(during), 'fulfilled', 'the request does not wait for the refresh');
+    t.equal((await during).value, token.value, 'it gets the still-valid current token');
+    t.equal(issuer.fetches, 2, 'a background refresh started');
+
+    issuer.time = usableUntil - 1;
+    t.equal((await cache.getToken()).value, token.value, 'still served while the refresh is in flight');
+    t.equal(issuer.fetches, 2, 'the refresh in flight is not duplicated');
+
+    const next = issuer.issue(lifetime);
+    await settle();
+    t.equal((await cache.getToken()).value, next.value, 'the refreshed token replaces it');
+    t.equal(issuer.fetches, 2);
+  });
+
+  t.test(`${lifetime / SECOND} s token: never handed out inside its safety margin`, async (t) => {
+    const { issuer, cache, token, start } = await warmCache(t, lifetime);
+    const { usableUntil } = scheduleFor(token, start);
+    t.ok(usableUntil < token.expiresAt, 'the margin is not empty');
+
+    issuer.time = usableUntil;
+    const waiting = cache.getToken();
+    t.equal(await state(waiting), 'pending', 'inside the margin a caller waits for a new token');
+    t.equal(issuer.fetches, 2);
+    const joined = cache.getToken();
+    t.equal(issuer.fetches, 2, 'later callers join the same fetch');
+    const next = issuer.issue(lifetime);
+    t.equal((await waiting).value, next.value);
+    t.equal((await joined).value, next.value);
+    t.notOk(cache.peek()?.value === token.value, 'the old token is gone');
+  });
+}
+
+t.test('a failed background refresh keeps serving the good token and retries later, not per request', async (t) => {
+  const { issuer, cache, token, start, refreshErrors } = await warmCache(t, HOUR);
+  const { refreshAt } = scheduleFor(token, start);
+  issuer.time = refreshAt;
+  t.equal((await cache.getToken()).value, token.value);
+  issuer.fail(new Error('metadata server down'));
+  await settle();
+  t.equal(refreshErrors.length, 1, 'the failure is reported');
+
+  for (let i = 0; i < 100; i++) t.equal((await cache.getToken()).value, token.value);
+  t.equal(issuer.fetches, 2, 'no retry on every request right after a failure');
+
+  issuer.time += 1_000;
+  t.equal((await cache.getToken()).value, token.value);
+  t.equal(issuer.fetches, 3, 'retried a little later');
+  const next = issuer.issue(HOUR);
+  await Promise.resolve();
+  t.equal((await cache.getToken()).value, next.value);
+});
+
+t.test('failures are not cached: the next caller fetches again', async (t) => {
+  const issuer = new FakeIssuer();
+  const cache = new TokenCache(issuer.fetch, issuer.now);
+  const first = cache.getToken();
+  const second = cache.getToken();
+  issuer.fail(new Error('no credentials'));
+  await t.rejects(first, /no credentials/);
+  await t.rejects(second, /no credentials/, 'joined callers share the failure');
+  t.equal(cache.peek(), undefined);
+
+  const third = cache.getToken();
+  t.equal(issuer.fetches, 2, 'a new fetch after the failure');
+  const token = issuer.issue(HOUR);
+  t.equal((await third).value, token.value);
+});
+
+t.test('invalidate drops the rejected token, but not a newer one', async (t) => {
+  const { issuer, cache, token } = await warmCache(t, HOUR);
+  cache.invalidate(token);
+  t.equal(cache.peek(), undefined);
+  const replacement = cache.getToken();
+  t.equal(issuer.fetches, 2, 'the next caller fetches');
+  const next = issuer.issue(HOUR);
+  t.equal((await replacement).value, next.value);
+
+  cache.invalidate(token);
+  t.equal((await cache.getToken()).value, next.value, 'a stale 401 does not drop the newer token');
+  t.equal(issuer.fetches, 2);
+});
