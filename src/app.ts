@@ -55,7 +55,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     bodyLimit: config.bodyLimitBytes,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Requests arriving while we close get an OpenAI-shaped 503 (draining.ts).
+    return503OnClosing: false,
     // Time to read a request from a client; responses may stream far longer.
     requestTimeout: 120_000,
     clientErrorHandler: answerClientError,

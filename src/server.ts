@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import type { Credentials } from './credentials.ts';
 import { createDaemonCredentials } from './daemon-credentials.ts';
 import { abortable, createUpstreamAgent } from './dispatcher.ts';
+import { drainOnClose } from './draining.ts';
 import { createLogger } from './logger.ts';
 import { ProxyMetrics } from './metrics.ts';
 import { upstreamOrigin, endpointPath } from './upstream.ts';
@@ -50,7 +51,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     app.addHook('onClose', async () => stopWatching());
   }
   app.addHook('onClose', async () => agent.close());
-  closeKeepAliveAfterLastResponse(app);
+  drainOnClose(app);
 
   const address = await app.listen({ host: config.host, port: config.port });
   void logStartup(logger, config, credentials, address);
@@ -76,18 +77,6 @@ async function closeWithGrace(app: FastifyInstance, logger: Logger, graceMs: num
     clearTimeout(timer);
   }
   logger.info('shut down');
-}
-
-/**
- * On close, Node ends the keep-alive connections that are idle at that moment.
- * A connection whose stream finishes later would then sit idle until its
- * keep-alive timeout (or the grace period) and hold up the exit: once we have
- * stopped listening, end each connection as soon as its response is done.
- */
-function closeKeepAliveAfterLastResponse(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request) => {
-    if (!app.server.listening) request.raw.socket.end();
-  });
 }
 
 async function logStartup(logger: Logger, config: Config, credentials: Credentials, address: string): Promise<void> {

@@ -2,12 +2,14 @@
 // SIGINT it stops accepting, closes idle keep-alive connections at once, lets
 // the stream in flight finish (or cuts it when the grace period ends), exits 0.
 
+import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { startDaemon, type Daemon } from './helpers/daemon.ts';
+import { completion, sendJson } from './helpers/fake-vertex.ts';
 import { CHAT_BODY } from './helpers/harness.ts';
-import { Gate, rawCall, within, type RawCall } from './helpers/streams.ts';
+import { Gate, rawCall, waitFor, within, type RawCall } from './helpers/streams.ts';
 
 const CHAT_PATH = '/v1/chat/completions';
 const STREAM_BODY = JSON.stringify({ ...CHAT_BODY, stream: true });
@@ -59,6 +61,18 @@ function tryConnect(port: number): Promise<string> {
   });
 }
 
+/** Resolves once the daemon's listening socket is closed. */
+async function untilRefused(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await tryConnect(port)) !== 'ECONNREFUSED') {
+    if (Date.now() > deadline) throw new Error('the daemon kept accepting connections');
+  }
+}
+
+function rawPost(body: string): string {
+  return `POST ${CHAT_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
 async function startStream(t: Test, daemon: Daemon): Promise<RawCall> {
   // A keep-alive client, like the OpenAI SDK: its connection outlives the response.
   const agent = new Agent({ keepAlive: true });
@@ -77,6 +91,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     slowStream(daemon, release);
     const idle = await idleConnection(t, daemon);
     const stream = await startStream(t, daemon);
+    // And a plain request whose upstream is still thinking: no headers yet.
+    const thinking = new Gate();
+    daemon.vertex.next(async (_req, _body, res) => {
+      thinking.open();
+      await release.opened;
+      sendJson(res, 200, completion());
+    });
+    const plain = rawCall(daemon.url + CHAT_PATH, JSON.stringify(CHAT_BODY));
+    await thinking.opened;
 
     daemon.child.kill(signal);
     await daemon.waitForLog('shutting down: no new connections, finishing in-flight requests');
@@ -88,6 +111,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     release.open();
     const body = await within(stream.done, 'the stream to complete');
     t.equal(body.toString('utf8'), FIRST + REST, 'the in-flight stream completed, [DONE] included');
+    t.equal((await plain.response).statusCode, 200, 'the request waiting for upstream headers was answered');
+    t.same(JSON.parse((await plain.done).toString('utf8')), completion());
     const exit = await within(daemon.exited, 'the daemon to exit');
     t.same(exit, { code: 0, signal: null }, 'exit code 0');
     t.equal(daemon.vertex.aborted, 0, 'nothing was cut upstream');
@@ -113,4 +138,44 @@ t.test('the grace period cuts a stream that lasts longer, and the exit is still 
   t.same(exit, { code: 0, signal: null }, 'exit code 0');
   t.equal(daemon.vertex.aborted, 1, 'the upstream request was cut too');
   t.same(daemon.logs.filter((line) => line.level >= 50), [], 'nothing logged at error level');
+});
+
+t.test('a request sent on an open connection during shutdown gets an OpenAI-shaped 503', async (t) => {
+  const daemon = await startDaemon(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '60', LOG_LEVEL: 'debug' } });
+  const release = new Gate();
+  t.teardown(() => release.open());
+  slowStream(daemon, release);
+  const socket = connect(daemon.port, '127.0.0.1');
+  t.teardown(() => socket.destroy());
+  await once(socket, 'connect');
+  let raw = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
+  const closed = once(socket, 'close');
+  socket.write(rawPost(STREAM_BODY));
+  await waitFor(() => raw.includes('first'), 'the first event');
+
+  daemon.child.kill('SIGTERM');
+  await untilRefused(daemon.port);
+  // Pipelined behind the stream still in flight on this connection.
+  socket.write(rawPost(JSON.stringify(CHAT_BODY)));
+  // Its answer waits behind the stream's; the debug line shows it was handled.
+  await daemon.waitForLog('shutting down: request refused');
+  release.open();
+  await within(closed, 'the daemon to close the connection after both answers');
+
+  const [streamed, refused = ''] = raw.split(/(?=HTTP\/1\.1 503 )/);
+  t.match(streamed, /^HTTP\/1\.1 200 /, 'the stream in flight was answered first');
+  t.ok(streamed?.includes('data: [DONE]'), 'and completed');
+  const [head = '', body = ''] = refused.split('\r\n\r\n');
+  t.match(head.toLowerCase(), /connection: close/, 'the refusal closes the connection');
+  t.same(JSON.parse(body), {
+    error: { message: 'The proxy is shutting down; retry on a new connection.', type: 'api_error', code: 'shutting_down', param: null },
+  });
+  t.equal(daemon.vertex.requests.length, 1, 'the refused request never reached the upstream');
+  t.same(await within(daemon.exited, 'the daemon to exit'), { code: 0, signal: null });
+  t.same(
+    daemon.logs.filter((line) => line.msg === 'request').map((line) => line.status),
+    [200, 503],
+    'both have their request log line',
+  );
 });

@@ -1,0 +1,30 @@
+// Connection handling while the server closes: in-flight work finishes, keep-alive
+// connections end as soon as they fall idle, new requests are turned away.
+
+import type { FastifyInstance } from 'fastify';
+import { openAIError } from './errors.ts';
+
+/** For a server that listens: call before `listen`. Draining is the time between Fastify's close and exit. */
+export function drainOnClose(app: FastifyInstance): void {
+  const draining = () => !app.server.listening;
+
+  // A request that arrives on an already open keep-alive connection after the
+  // close began is not in flight: refuse it, in OpenAI's shape (Fastify's own
+  // return503OnClosing answer is not), and Fastify adds `Connection: close`.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!draining()) return;
+    request.log.debug('shutting down: request refused');
+    await reply
+      .code(503)
+      .type('application/json')
+      .send(openAIError(503, 'shutting_down', 'The proxy is shutting down; retry on a new connection.'));
+  });
+
+  // Node ends the connections idle when close() starts. One whose stream
+  // finishes later would otherwise sit idle until its keep-alive timeout (or
+  // the grace period) and hold up the exit. Node's own check spares a
+  // connection that still has a response under way.
+  app.addHook('onResponse', async () => {
+    if (draining()) app.server.closeIdleConnections();
+  });
+}
