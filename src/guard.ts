@@ -86,15 +86,17 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     if (!request.url.startsWith('/')) {
       return [400, 'invalid_request_target', 'Send requests to a path such as /v1/chat/completions; this is not a forward proxy.'];
     }
-    if (options.openPaths.has(request.routeOptions.url ?? '')) return undefined;
+    const open = options.openPaths.has(request.routeOptions.url ?? '');
     const host = hostOnly(request.headers.host ?? '');
-    if (hosts !== 'any' && !hosts.has(host)) {
+    if (!open && hosts !== 'any' && !hosts.has(host)) {
       return [403, 'host_not_allowed', `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it.`];
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !isAllowedOrigin(origin, options.corsOrigins)) {
       return [403, 'origin_not_allowed', `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`];
     }
+    // Probes spend nothing, but /readyz names the project: web pages still may not read it.
+    if (open) return undefined;
     if (request.method === 'OPTIONS') {
       // Browsers send no credentials on a preflight. @fastify/cors would answer
       // a non-preflight OPTIONS in plain text, so refuse it here.

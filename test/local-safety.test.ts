@@ -67,6 +67,9 @@ t.test('probes answer for any Host', async (t) => {
   }
   const models = await h.app.inject({ method: 'GET', url: '/v1/models', headers: { host: '10.1.2.3:8765' } });
   t.equal(models.statusCode, 403, 'other GET routes still check Host');
+  const fromPage = await h.app.inject({ method: 'GET', url: '/readyz', headers: { host: '127.0.0.1:8765', origin: 'https://evil.example' } });
+  t.equal(fromPage.statusCode, 403, 'a foreign web page may not read /readyz (it names the project)');
+  t.equal(fromPage.headers['access-control-allow-origin'], undefined);
 });
 
 t.test('Origin: foreign sites get 403 with no CORS grant; nothing is spent', async (t) => {
