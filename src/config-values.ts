@@ -2,6 +2,8 @@
 // the user wrote it (env var, flag, or `file: key`), and throws a ConfigError
 // naming that key and what is allowed.
 
+import { RESERVED_EXTRA_HEADERS } from './headers.ts';
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -87,6 +89,10 @@ export function headerMap(raw: unknown, key: string): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) fail(`${key}.${name}`, value, expected);
+    const lower = name.toLowerCase();
+    if (RESERVED_EXTRA_HEADERS.has(lower) || lower === 'authorization') {
+      fail(`${key}.${name}`, value, 'a header the proxy does not set itself (not Authorization, Host, Content-Length or a hop-by-hop header)');
+    }
     headers[name.toLowerCase()] = value;
   }
   return headers;

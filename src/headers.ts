@@ -29,7 +29,7 @@ const HOP_BY_HOP_HEADERS = [
 const STRIPPED_REQUEST_HEADERS = new Set([...CLIENT_CREDENTIAL_HEADERS, ...HOP_BY_HOP_HEADERS]);
 
 // Configured extra headers may add to the request, not break its framing or target.
-const RESERVED_EXTRA_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'host', 'content-length']);
+export const RESERVED_EXTRA_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'host', 'content-length']);
 
 export interface UpstreamAuth {
   readonly token: string;

@@ -123,3 +123,10 @@ t.test('the shipped example config is valid', async (t) => {
   t.same(Object.keys(config.models), ['my-llama', 'gpt-4o', 'eu-gemini', 'tuned']);
   t.same(config.models['eu-gemini']?.locations, ['europe-west1', 'europe-west4']);
 });
+
+t.test('configured headers may not take over what the proxy sets', async (t) => {
+  for (const name of ['Authorization', 'host', 'Content-Length', 'connection', 'Transfer-Encoding']) {
+    t.throws(() => configWith({ a: { headers: { [name]: 'x' } } }), { name: 'ConfigError', message: new RegExp(`models\\.a\\.headers\\.${name}`) });
+    t.throws(() => configWith({}, { headers: { [name]: 'x' } }), { name: 'ConfigError', message: new RegExp(`proxy\\.json: headers\\.${name}`) });
+  }
+});
