@@ -110,6 +110,8 @@ t.test('short-lived tokens under steady load: about one fetch per lifetime, none
   const lifetimeSeconds = 3;
   const h = await startHarness(t, { metadata: { lifetimeSeconds } });
   const url = await h.listen();
+  // Warm up first: discovery on the first request can take seconds on a busy machine.
+  t.equal((await chat(url)).status, 200);
   const started = Date.now();
   const deadline = started + 8_000;
   const statuses: number[] = [];
@@ -127,7 +129,7 @@ t.test('short-lived tokens under steady load: about one fetch per lifetime, none
 
   t.ok(statuses.length > 0 && statuses.every((s) => s === 200), 'every request succeeded');
   t.equal(h.vertex.unauthorized, 0, 'the fake Vertex never saw an expired token');
-  t.ok(fetches >= 2, 'tokens were renewed during the run');
+  t.ok(fetches >= 3, 'tokens were renewed during the run');
   t.ok(fetches <= (seconds / lifetimeSeconds) * 2 + 2, `about one fetch per lifetime (${fetches})`);
   t.ok(fetches * 10 < statuses.length, 'far fewer fetches than requests');
 });
