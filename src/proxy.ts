@@ -143,6 +143,12 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
     exchange.replayed = true;
     discardResponse(reply, res);
     credentials.invalidate(exchange.token);
+    resend(request, reply);
+  }
+
+  /** Sends again with the token in force now: after a wait, the one the request began with may be near expiry. */
+  function resend(request: FastifyRequest, reply: FastifyReply): void {
+    const exchange = request.exchange as ProxyExchange;
     credentials.getToken().then(
       (token) => {
         exchange.token = token;
@@ -167,7 +173,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
     options.onFailover?.(event);
     const timer = setTimeout(() => {
       exchange.abort.signal.removeEventListener('abort', cancel);
-      forward(request, reply);
+      resend(request, reply);
     }, delayMs);
     const cancel = () => clearTimeout(timer);
     exchange.abort.signal.addEventListener('abort', cancel, { once: true });
