@@ -151,9 +151,10 @@ function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     // The body is parsed before the token is fetched, so a credential failure still names its model.
     model: exchange?.body.model ?? (request.body instanceof JsonBody ? request.body.model : undefined),
     stream: exchange?.body.stream,
-    // 499 (as nginx logs it): the client closed the connection before any answer.
+    // 499 (as nginx logs it): the connection closed before any answer.
     status: reply.raw.writableFinished || reply.raw.headersSent ? reply.statusCode : 499,
-    clientClosed: reply.raw.writableFinished ? undefined : true,
+    // The response never finished: the client left, the upstream broke off, or shutdown's grace ran out.
+    incomplete: reply.raw.writableFinished ? undefined : true,
     upstreamStatus: exchange?.upstreamStatus,
     ttfbMs: exchange?.firstByteMs === undefined ? undefined : round(exchange.firstByteMs),
     durationMs: round(reply.elapsedTime),

@@ -229,5 +229,9 @@ function meter(stream: Readable, exchange: ProxyExchange, reply: FastifyReply): 
     exchange.firstByteMs ??= reply.elapsedTime;
     exchange.bytes += chunk.length;
   });
+  // Fastify cuts the client's response when this fails; it cannot say why, we can.
+  stream.once('error', (err: Error) => {
+    if (!exchange.abort.signal.aborted) reply.log.warn({ err }, 'upstream stream broke off; client response cut');
+  });
   return stream;
 }

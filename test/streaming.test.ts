@@ -92,3 +92,23 @@ t.test('non-streaming JSON answers are not altered either', async (t) => {
   t.ok(body.equals(answer));
   t.equal(res.headers['x-accel-buffering'], undefined, 'no SSE headers on plain JSON');
 });
+
+t.test('an upstream that dies mid-stream cuts the client stream; the daemon carries on', async (t) => {
+  const h = await startHarness(t);
+  const url = await h.listen();
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"choices":[{"delta":{"content":"partial"}}]}\n\n', () => res.socket?.destroy());
+  });
+  const call = rawCall(url + CHAT_PATH, JSON.stringify({ ...CHAT_BODY, stream: true }));
+  await t.rejects(call.done, 'the client sees the stream end early, not a clean end');
+  t.match(call.received().toString('utf8'), /partial/, 'after the bytes that did arrive');
+
+  const next = rawCall(url + CHAT_PATH, JSON.stringify(CHAT_BODY));
+  t.equal((await next.response).statusCode, 200, 'the daemon still serves');
+  await next.done;
+  const logs = h.logs.map((line) => JSON.parse(line) as { level: number; msg: string; err?: { code?: string }; incomplete?: boolean });
+  t.notOk(logs.some((line) => line.level >= 50), 'nothing logged at error level');
+  t.match(logs.find((line) => line.level === 40), { msg: 'upstream stream broke off; client response cut', err: { code: 'UND_ERR_SOCKET' } }, 'a warning says why');
+  t.match(logs.find((line) => line.msg === 'request'), { status: 200, incomplete: true }, 'the request line says it did not finish');
+});
