@@ -27,7 +27,7 @@ function slowStream(daemon: Daemon, release: Gate): void {
 }
 
 /** A keep-alive connection that has served one request and now sits idle. */
-async function idleConnection(t: Test, daemon: Daemon): Promise<{ closed: Promise<void>; isClosed: () => boolean }> {
+async function idleConnection(t: Test, daemon: Daemon): Promise<{ closed: Promise<void> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   let socket: Socket | undefined;
@@ -41,12 +41,9 @@ async function idleConnection(t: Test, daemon: Daemon): Promise<{ closed: Promis
     req.end();
   });
   t.equal(status, 200, 'keep-alive connection served /healthz');
-  let closed = false;
   const s = socket as Socket;
-  const closedPromise = new Promise<void>((resolve) => s.once('close', () => resolve()));
-  void closedPromise.then(() => (closed = true));
   t.notOk(s.destroyed, 'and stays open, idle');
-  return { closed: closedPromise, isClosed: () => closed };
+  return { closed: once(s, 'close').then(() => undefined) };
 }
 
 /** Resolves with the connect error code, or 'connected'. */
