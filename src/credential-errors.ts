@@ -28,9 +28,11 @@ const REJECTED_GRANT = /invalid_grant|invalid_rapt|reauth/i;
 const PERMISSION_DENIED = /PERMISSION_DENIED|access_denied|unauthorized_client|permission .{0,80} denied/i;
 
 const PERMISSION_HELP =
-  'The signed-in principal may not mint tokens for the service account it impersonates: grant it ' +
-  '`roles/iam.serviceAccountTokenCreator` (`gcloud iam service-accounts add-iam-policy-binding SA_EMAIL ' +
-  '--member=user:YOU --role=roles/iam.serviceAccountTokenCreator`), or log in again with `gcloud auth application-default login`.';
+  'When impersonating a service account, the signed-in principal needs ' +
+  '`roles/iam.serviceAccountTokenCreator` on it (`gcloud iam service-accounts add-iam-policy-binding SA_EMAIL ' +
+  '--member=user:YOU --role=roles/iam.serviceAccountTokenCreator`). On GCE or GKE, check that the VM or node ' +
+  'service account (or the Workload Identity binding) exists and allows the cloud-platform scope. ' +
+  'Or log in again with `gcloud auth application-default login`.';
 
 /** Maps any credential failure to the 503 a client sees. Never keeps `err` itself. */
 export function credentialError(err: unknown): ProxyError {
