@@ -1,79 +1,38 @@
-// The real image, run by podman against the fake metadata server and fake
-// Vertex on the host's loopback: a chat and a stream through the real openai
-// SDK, /readyz, the image's own HEALTHCHECK, the user it runs as, its size,
-// and a clean exit 0 on SIGTERM with a stream still in flight.
+// The real image, run by podman on the host's network against the fakes on
+// loopback. First as the tests run everything (fake metadata server): a chat
+// and a stream through the real openai SDK, /readyz, the image's own
+// HEALTHCHECK, the user it runs as, its size, and a clean exit 0 on SIGTERM
+// with a stream still in flight. Then as docker-compose.yml runs it: its user,
+// environment and read-only gcloud directory, with an ADC file in it.
 //
 // Not part of `npm test` (the file does not match the tap include). Run it
 // with `npm run test:container`, which builds the base image and the image
 // first (scripts/container-test.sh), then `node test/container/run.ts`; it
 // skips unless CONTAINER_IMAGE is set.
 
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
-import { createGzip } from 'node:zlib';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import t from 'tap';
+import { parse } from 'yaml';
 import { startFakeMetadata } from '../helpers/fake-metadata.ts';
+import { startFakeSts } from '../helpers/fake-sts.ts';
 import { chunk, startFakeVertex } from '../helpers/fake-vertex.ts';
+import { compressedImageBytes, podman, runContainer, waitFor } from './podman.ts';
 
-const image = process.env.CONTAINER_IMAGE;
-const podmanCommand = (process.env.PODMAN ?? 'podman --runtime /usr/sbin/runc --cgroup-manager=cgroupfs').split(/\s+/).filter(Boolean);
+const image = process.env.CONTAINER_IMAGE ?? '';
+const skip = image ? false : 'set CONTAINER_IMAGE (npm run test:container)';
 const MODEL = 'google/gemini-2.5-flash';
+const CHAT_BODY = { model: MODEL, messages: [{ role: 'user', content: 'hi' }] };
+const MB = 1024 * 1024;
 const MAX_COMPRESSED_MB = 150;
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function podman(...args: string[]): Promise<Result> {
-  const [command = 'podman', ...base] = podmanCommand;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(command, [...base, ...args], { timeout: 60_000 });
-    return { code: 0, stdout: stdout.trim(), stderr: stderr.trim() };
-  } catch (err) {
-    const failed = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout?.trim() ?? '', stderr: failed.stderr?.trim() ?? '' };
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Polls until `check` holds; bounded so a broken container fails the test, not hangs it. */
-async function waitFor(what: string, check: () => Promise<boolean>, attempts = 100): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** The image as a registry would store it: its layers, gzip-compressed. */
-async function compressedImageBytes(name: string): Promise<number> {
-  const [command = 'podman', ...base] = podmanCommand;
-  const save = spawn(command, [...base, 'image', 'save', '--format', 'docker-archive', name], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let bytes = 0;
-  const gzip = save.stdout.pipe(createGzip());
-  gzip.on('data', (data: Buffer) => (bytes += data.length));
-  await once(gzip, 'end');
-  return bytes;
-}
-
-const MB = 1024 * 1024;
 // Run by plain node, tap's whole-process limit would otherwise be 30 s.
 t.setTimeout(300_000);
 
-t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGTERM', { skip: image ? false : 'set CONTAINER_IMAGE (npm run test:container)', timeout: 240_000 }, async (t) => {
+t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGTERM', { skip }, async (t) => {
   const startedAt = Date.now();
   const mark = (what: string) => t.comment(`${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${what}`);
   const metadata = await startFakeMetadata();
@@ -82,34 +41,12 @@ t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGT
     await vertex.close();
     await metadata.close();
   });
-
-  const port = await freePort();
-  const name = `vertex-openai-proxy-test-${process.pid}-${port}`;
+  const env = { GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: 'assume-present', VERTEX_BASE_URL: vertex.baseUrl };
   // The restrictions of the Kubernetes example: read-only root, no capabilities.
-  const run = await podman(
-    'run', '--detach', '--name', name, '--network=host',
-    '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024',
-    '--read-only', '--cap-drop=ALL', '--security-opt', 'no-new-privileges',
-    '--env', `GCE_METADATA_HOST=${metadata.host}`,
-    '--env', 'METADATA_SERVER_DETECTION=assume-present',
-    '--env', `VERTEX_BASE_URL=${vertex.baseUrl}`,
-    '--env', 'HOST=127.0.0.1',
-    '--env', `PORT=${port}`,
-    String(image),
-  );
-  t.equal(run.code, 0, 'podman run', { stderr: run.stderr });
-  t.teardown(async () => {
-    await podman('rm', '--force', '--time', '0', name);
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor('/healthz', async () => (await fetch(`${origin}/healthz`)).ok);
-  } catch (err) {
-    t.comment((await podman('logs', name)).stdout);
-    throw err;
-  }
-
+  const locked = ['--read-only', '--read-only-tmpfs=false', '--cap-drop=ALL', '--security-opt', 'no-new-privileges'];
+  const { name, origin, logs } = await runContainer(t, image, env, locked);
   mark('container serving');
+
   const ready = await fetch(`${origin}/readyz`);
   t.equal(ready.status, 200, '/readyz: a token from the metadata server');
   t.equal(((await ready.json()) as { project?: string }).project, 'fake-project');
@@ -133,14 +70,14 @@ t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGT
   t.not(uid.stdout, '0', `runs as a non-root user (uid ${uid.stdout})`);
   const pid1 = await podman('exec', name, 'cat', '/proc/1/cmdline');
   t.same(pid1.stdout.split('\0').filter(Boolean), ['node', 'dist/cli.js'], 'node itself is PID 1, no shell wrapper');
-
   mark('requests and probes done');
-  const inspected = await podman('image', 'inspect', '--format', '{{.Size}}', String(image));
-  const compressed = await compressedImageBytes(String(image));
-  t.comment(`image size: ${(Number(inspected.stdout) / MB).toFixed(1)} MB on disk, ${(compressed / MB).toFixed(1)} MB compressed`);
-  t.ok(compressed < MAX_COMPRESSED_MB * MB, `compressed image under ${MAX_COMPRESSED_MB} MB`);
 
+  const onDisk = Number((await podman('image', 'inspect', '--format', '{{.Size}}', image)).stdout);
+  const compressed = await compressedImageBytes(image);
+  t.comment(`image size: ${(onDisk / MB).toFixed(1)} MB on disk, ${(compressed / MB).toFixed(1)} MB compressed`);
+  t.ok(compressed < MAX_COMPRESSED_MB * MB, `compressed image under ${MAX_COMPRESSED_MB} MB`);
   mark('image size measured');
+
   // SIGTERM with a stream in flight: the stream finishes, then node exits 0.
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
@@ -156,7 +93,7 @@ t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGT
   t.equal((await events.next()).value?.choices[0]?.delta.content, 'before ');
   const kill = await podman('kill', '--signal', 'TERM', name);
   t.equal(kill.code, 0, 'podman kill --signal TERM', { stderr: kill.stderr });
-  await waitFor('the shutdown log line', async () => /shutting down/i.test((await podman('logs', name)).stdout));
+  await waitFor('the shutdown log line', async () => /shutting down/i.test(await logs()));
   mark('shutdown started');
   release();
   const rest: string[] = [];
@@ -165,6 +102,82 @@ t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGT
   const exit = await podman('wait', name);
   t.equal(exit.stdout, '0', 'exit code 0 after SIGTERM');
   mark('container exited');
-  const logs = (await podman('logs', name)).stdout;
-  t.notMatch(logs, /grace period over/, 'shutdown ends when the last response does, not at the grace-period cut-off');
+  t.notMatch(await logs(), /grace period over/, 'shutdown ends when the last response does, not at the grace-period cut-off');
+});
+
+interface ComposeProxy {
+  user: string;
+  environment: Record<string, string>;
+  volumes: string[];
+  read_only?: boolean;
+  cap_drop?: string[];
+  security_opt?: string[];
+}
+
+/** Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?error}` against `vars`. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_all, name: string, kind?: string, rest?: string) => {
+    const set = vars[name];
+    if (set) return set;
+    if (kind === '?') throw new Error(`compose would stop: ${rest}`);
+    return kind === '-' ? (rest ?? '') : '';
+  });
+}
+
+function post(origin: string, host: string, body: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = request(`${origin}/v1/chat/completions`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (data: string) => (text += data));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+t.test("docker-compose.yml's proxy: its user, environment and read-only gcloud directory", { skip }, async (t) => {
+  const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, ComposeProxy> };
+  const service = compose.services['vertex-openai-proxy'];
+  if (!service) throw new Error('docker-compose.yml has no vertex-openai-proxy service');
+  const sts = await startFakeSts();
+  const vertex = await startFakeVertex({ isValidToken: (token) => sts.isValid(token) });
+  const home = mkdtempSync(join(tmpdir(), 'vop-compose-home-'));
+  t.teardown(async () => {
+    rmSync(home, { recursive: true, force: true });
+    await vertex.close();
+    await sts.close();
+  });
+
+  // What the user's shell would give compose.
+  const vars = { HOME: home, GOOGLE_CLOUD_PROJECT: 'compose-project' };
+  const user = interpolate(service.user, vars);
+  const [uid = 0, gid = 0] = user.split(':').map(Number);
+  const volume = interpolate(service.volumes.find((v) => v.includes('gcloud')) ?? '', vars);
+  const gcloudDir = volume.split(':')[0] ?? '';
+  // As gcloud leaves it: the ADC file private to the user who logged in.
+  const adcFile = join(gcloudDir, 'application_default_credentials.json');
+  mkdirSync(dirname(adcFile), { recursive: true, mode: 0o700 });
+  sts.writeAdcFile(adcFile, { label: 'compose' });
+  chmodSync(adcFile, 0o600);
+  for (const path of [adcFile, gcloudDir]) chownSync(path, uid, gid);
+
+  const env = Object.fromEntries(Object.entries(service.environment).map(([key, value]) => [key, interpolate(String(value), vars)]));
+  const options = ['--user', user, '--volume', volume, ...(service.read_only ? ['--read-only', '--read-only-tmpfs=false'] : [])];
+  for (const cap of service.cap_drop ?? []) options.push(`--cap-drop=${cap}`);
+  for (const opt of service.security_opt ?? []) options.push('--security-opt', opt.replace(/:true$/, ''));
+  // Only the mounted file can answer: no metadata server, fake Vertex.
+  const { origin } = await runContainer(t, image, { ...env, METADATA_SERVER_DETECTION: 'none', VERTEX_BASE_URL: vertex.baseUrl }, options);
+
+  const ready = await fetch(`${origin}/readyz`);
+  t.equal(ready.status, 200, '/readyz: a token from the mounted ADC file');
+  t.equal(((await ready.json()) as { project?: string }).project, 'compose-project');
+
+  const asService = await post(origin, 'vertex-openai-proxy:8765', CHAT_BODY);
+  t.equal(asService.status, 200, 'another container, naming the proxy by its service name, is served');
+  t.ok(sts.isValid(/^Bearer (.+)$/.exec(vertex.last?.headers.authorization ?? '')?.[1] ?? ''), 'with the token of the mounted ADC file');
+  t.equal(vertex.last?.url, '/v1/projects/compose-project/locations/us-central1/endpoints/openapi/chat/completions');
+  const otherHost = await post(origin, 'attacker.example:8765', CHAT_BODY);
+  t.equal(otherHost.status, 403, 'any other Host is refused');
 });
