@@ -3,7 +3,9 @@
 // and a stream through the real openai SDK, /readyz, the image's own
 // HEALTHCHECK, the user it runs as, its size, and a clean exit 0 on SIGTERM
 // with a stream still in flight. Then as docker-compose.yml runs it: its user,
-// environment and read-only gcloud directory, with an ADC file in it.
+// environment and read-only gcloud directory, with an ADC file in it. Last,
+// with the image's own defaults (HOST=0.0.0.0, port 8765) on a network of its
+// own: the HEALTHCHECK and `podman stop`.
 //
 // Not part of `npm test` (the file does not match the tap include). Run it
 // with `npm run test:container`, which builds the base image and the image
@@ -20,7 +22,7 @@ import { parse } from 'yaml';
 import { startFakeMetadata } from '../helpers/fake-metadata.ts';
 import { startFakeSts } from '../helpers/fake-sts.ts';
 import { chunk, startFakeVertex } from '../helpers/fake-vertex.ts';
-import { compressedImageBytes, podman, runContainer, waitFor } from './podman.ts';
+import { compressedImageBytes, podman, runContainer, ULIMITS, waitFor } from './podman.ts';
 
 const image = process.env.CONTAINER_IMAGE ?? '';
 const skip = image ? false : 'set CONTAINER_IMAGE (npm run test:container)';
@@ -180,4 +182,24 @@ t.test("docker-compose.yml's proxy: its user, environment and read-only gcloud d
   t.equal(vertex.last?.url, '/v1/projects/compose-project/locations/us-central1/endpoints/openapi/chat/completions');
   const otherHost = await post(origin, 'attacker.example:8765', CHAT_BODY);
   t.equal(otherHost.status, 403, 'any other Host is refused');
+});
+
+t.test("the image's own defaults: all interfaces on 8765, HEALTHCHECK, podman stop", { skip }, async (t) => {
+  // A network of its own (loopback only), so listening on 0.0.0.0 exposes nothing.
+  const name = `vertex-openai-proxy-test-${process.pid}-defaults`;
+  const run = await podman('run', '--detach', '--name', name, '--network=none', ...ULIMITS, '--env', 'METADATA_SERVER_DETECTION=none', image);
+  t.teardown(async () => {
+    await podman('rm', '--force', '--time', '0', name);
+  });
+  t.equal(run.code, 0, 'podman run', { stderr: run.stderr });
+  await waitFor('the HEALTHCHECK to pass', async () => (await podman('healthcheck', 'run', name)).code === 0);
+  t.pass("the image's HEALTHCHECK passes with HOST=0.0.0.0");
+
+  // /proc/net/tcp: local address 00000000:223D (0.0.0.0:8765) in state 0A (listening).
+  const tcp = await podman('exec', name, 'cat', '/proc/net/tcp');
+  t.match(tcp.stdout, /^\s*\d+: 00000000:223D 00000000:0000 0A /m, 'listens on 0.0.0.0:8765');
+
+  const stop = await podman('stop', '--time', '20', name);
+  t.equal(stop.code, 0, 'podman stop (SIGTERM)', { stderr: stop.stderr });
+  t.equal((await podman('inspect', '--format', '{{.State.ExitCode}}', name)).stdout, '0', 'exit code 0');
 });
