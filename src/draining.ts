@@ -1,6 +1,7 @@
 // Connection handling while the server closes: in-flight work finishes, keep-alive
 // connections end as soon as they fall idle, new requests are turned away.
 
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { openAIError } from './errors.ts';
 
@@ -24,7 +25,37 @@ export function drainOnClose(app: FastifyInstance): void {
   // finishes later would otherwise sit idle until its keep-alive timeout (or
   // the grace period) and hold up the exit. Node's own check spares a
   // connection that still has a response under way.
-  app.addHook('onResponse', async () => {
-    if (draining()) app.server.closeIdleConnections();
+  const unused = trackUnusedConnections(app);
+  const closeIdle = () => {
+    app.server.closeIdleConnections();
+    closeUnused(unused);
+  };
+  app.addHook('preClose', async () => {
+    // After this hook Fastify stops listening; end spare connections as it does.
+    setImmediate(closeIdle);
   });
+  app.addHook('onResponse', async () => {
+    if (draining()) closeIdle();
+  });
+}
+
+/**
+ * Clients (undici among them) open spare connections that never send a byte.
+ * Node counts those as active, so neither close() nor closeIdleConnections()
+ * ends them, and they would hold the exit for the whole grace period.
+ */
+function trackUnusedConnections(app: FastifyInstance): Set<Socket> {
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+function closeUnused(sockets: Set<Socket>): void {
+  for (const socket of sockets) {
+    if (socket.bytesRead === 0) socket.destroy();
+    else sockets.delete(socket);
+  }
 }

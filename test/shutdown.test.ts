@@ -87,6 +87,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.teardown(() => release.open());
     slowStream(daemon, release);
     const idle = await idleConnection(t, daemon);
+    // A spare connection that never sends a byte (undici opens such ones).
+    const spare = connect(daemon.port, '127.0.0.1');
+    t.teardown(() => spare.destroy());
+    await once(spare, 'connect');
+    const spareClosed = once(spare, 'close');
     const stream = await startStream(t, daemon);
     // And a plain request whose upstream is still thinking: no headers yet.
     const thinking = new Gate();
@@ -102,6 +107,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     await daemon.waitForLog('shutting down: no new connections, finishing in-flight requests');
     await within(idle.closed, 'the idle keep-alive connection to be closed');
     t.pass('idle keep-alive connection closed while the stream is still in flight');
+    await within(spareClosed, 'the spare, never used connection to be closed');
+    t.pass('spare connection closed too');
     t.equal(await tryConnect(daemon.port), 'ECONNREFUSED', 'new connections are refused');
     t.equal(daemon.child.exitCode, null, 'the process waits for the stream');
 
