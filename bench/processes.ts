@@ -1,10 +1,10 @@
 // Starting, probing and stopping the processes under test: the fake upstream,
-// the proxy (`node src/cli.ts`, exactly as users run it) and the child
+// the proxy (`node dist/cli.js`, as the package and image run it) and the child
 // processes that generate load. Every process started here is stopped by PID.
 
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -108,20 +108,56 @@ export function proxyEnv(upstream: Upstream, port: number, logLevel: string): No
   };
 }
 
+/**
+ * How the proxy is started: `dist`, the compiled JavaScript that the npm package
+ * and the container image run, built from this tree into the work directory; or
+ * `src`, the TypeScript sources through Node's type stripping (`npm start`).
+ */
+export type ProxyEntry = 'dist' | 'src';
+
+let builtEntry: string | undefined;
+
+/** Compiles src/ to a private dist/ beside links to config/, package.json and node_modules. */
+export function buildDist(): string {
+  if (builtEntry) return builtEntry;
+  const app = join(workDir, 'app');
+  mkdirSync(app, { recursive: true });
+  for (const name of ['config', 'package.json', 'node_modules']) symlinkSync(join(ROOT, name), join(app, name));
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(app, 'dist'), '--sourceMap', 'false'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  builtEntry = join(app, 'dist/cli.js');
+  if (!existsSync(builtEntry)) throw new Error(`building dist failed:\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0) process.stderr.write(`[bench] tsc reported errors but emitted dist; benchmarking it anyway:\n${result.stdout}\n`);
+  return builtEntry;
+}
+
+function entryScript(entry: ProxyEntry): string {
+  return entry === 'dist' ? buildDist() : join(ROOT, 'src/cli.ts');
+}
+
 export interface ProxyProcess {
   readonly child: ChildProcess;
   readonly url: string;
   readonly logFile: string;
 }
 
-/** Starts `node src/cli.ts` with its log going to a file, as a daemon's would. */
-export async function spawnProxy(upstream: Upstream, name: string, logLevel: string, nodeArgs: string[] = []): Promise<ProxyProcess & { readyMs: number }> {
+/** Starts the proxy (`node dist/cli.js` unless told) with its log going to a file, as a daemon's would. */
+export async function spawnProxy(
+  upstream: Upstream,
+  name: string,
+  logLevel: string,
+  options: { entry?: ProxyEntry; nodeArgs?: string[] } = {},
+): Promise<ProxyProcess & { readyMs: number }> {
+  const script = entryScript(options.entry ?? 'dist');
   const port = await freePort();
   const logFile = join(workDir, `${name}.log`);
   const log = openSync(logFile, 'a');
   const spawnedAt = performance.now();
   const child = track(
-    spawn(process.execPath, [...nodeArgs, join(ROOT, 'src/cli.ts')], {
+    spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
       cwd: ROOT,
       env: proxyEnv(upstream, port, logLevel),
       stdio: ['ignore', log, log],

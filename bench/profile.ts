@@ -1,5 +1,5 @@
 // Profiles the proxy under load: starts the fake upstream and `node --cpu-prof
-// src/cli.ts`, sends non-streaming chat (or streams) at it, stops it, and prints
+// dist/cli.js`, sends non-streaming chat (or streams) at it, stops it, and prints
 // the functions with the most self time. The .cpuprofile file opens in Chrome
 // DevTools or speedscope for a flame graph.
 //
@@ -30,7 +30,7 @@ const { values } = parseArgs({
 
 const profileDir = join(workDir, 'profile');
 const upstream = await Upstream.start();
-const proxy = await spawnProxy(upstream, 'proxy-profile', values['log-level'] as string, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+const proxy = await spawnProxy(upstream, 'proxy-profile', values['log-level'] as string, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
 const url = `${proxy.url}/v1/chat/completions`;
 const headers = { 'content-type': 'application/json' };
 if (values.streams) {

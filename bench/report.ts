@@ -4,7 +4,10 @@
 import type { LoadResult } from './load.ts';
 import type { StreamResult } from './streams.ts';
 
-export type PathName = 'direct' | 'proxy' | 'proxy-warn' | 'nginx';
+export type PathName = 'direct' | 'proxy' | 'proxy-warn' | 'proxy-semi' | 'nginx';
+
+/** The V8 young-generation cap tried as a memory setting (see the report's notes). */
+export const SEMI_SPACE_OPTION = '--max-semi-space-size=8';
 
 export interface TokenRun {
   lifetimeSeconds: number;
@@ -44,13 +47,15 @@ export interface Report {
   ttfb: Map<PathName, StreamResult[]>;
   streams: Map<PathName, (StreamResult & { peakRssMb: number })[]>;
   tokens: TokenRun;
-  coldStartMs: number[];
+  /** Spawn to first /readyz 200, per entry point. */
+  coldStartMs: { dist: number[]; src: number[] };
 }
 
 const COLUMNS: [PathName, string][] = [
   ['direct', 'direct'],
-  ['proxy', 'proxy (LOG_LEVEL=info, default)'],
-  ['proxy-warn', 'proxy (LOG_LEVEL=warn)'],
+  ['proxy', 'proxy (defaults: LOG_LEVEL=info)'],
+  ['proxy-warn', 'proxy, LOG_LEVEL=warn'],
+  ['proxy-semi', `proxy, NODE_OPTIONS=${SEMI_SPACE_OPTION}`],
   ['nginx', 'nginx'],
 ];
 
@@ -94,7 +99,8 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
   const rss = of(report.streams, 'proxy', (r) => r.peakRssMb);
   const t = report.tokens;
   const tokenOk = t.expiredTokensSent === 0 && t.unknownTokensSent === 0 && t.failed === 0 && t.minGapSeconds >= 0.75 * t.lifetimeSeconds;
-  const cold = median(report.coldStartMs);
+  const cold = median(report.coldStartMs.dist);
+  const coldSrc = median(report.coldStartMs.src);
   const hasNginx = report.chat[16]?.has('nginx') ?? false;
   const throughputTarget = (c: number): string[] =>
     hasNginx
@@ -110,13 +116,26 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
       `${fixed(complete, 0)}/${s.streams} complete, ${fixed(wall('proxy') / wall('direct'), 2)}×`,
       met(complete === s.streams && wall('proxy') / wall('direct') <= 1.2),
     ],
-    ['proxy peak RSS ≤ 150 MB during those streams', `${fixed(rss, 0)} MB`, met(rss <= 150)],
+    [
+      'proxy peak RSS ≤ 150 MB during those streams',
+      `${fixed(rss, 0)} MB${report.streams.has('proxy-semi') ? ` (${fixed(of(report.streams, 'proxy-semi', (r) => r.peakRssMb), 0)} MB with NODE_OPTIONS=${SEMI_SPACE_OPTION})` : ''}`,
+      met(rss <= 150),
+    ],
     [
       `one token fetch per token lifetime (${t.lifetimeSeconds} s tokens, ${t.loadSeconds} s of load)`,
       `${t.tokenFetches} fetches for ${t.requests} requests, ≥ ${fixed(t.minGapSeconds, 1)} s apart; ${t.expiredTokensSent} expired and ${t.unknownTokensSent} unknown tokens sent; ${t.failed} failed`,
       met(tokenOk),
     ],
-    ['cold start to first /readyz 200 ≤ 500 ms', `${fixed(cold, 0)} ms (median of ${report.coldStartMs.length}; ${report.coldStartMs.map((ms) => fixed(ms, 0)).join(', ')})`, met(cold <= 500)],
+    [
+      'cold start to first /readyz 200 ≤ 500 ms (`node dist/cli.js`, as packaged)',
+      `${fixed(cold, 0)} ms (median of ${report.coldStartMs.dist.length}: ${report.coldStartMs.dist.map((ms) => fixed(ms, 0)).join(', ')})`,
+      met(cold <= 500),
+    ],
+    [
+      'the same from sources (`node src/cli.ts`, as `npm start`)',
+      `${fixed(coldSrc, 0)} ms (median of ${report.coldStartMs.src.length}: ${report.coldStartMs.src.map((ms) => fixed(ms, 0)).join(', ')})`,
+      met(coldSrc <= 500),
+    ],
   ];
 
   const m = report.machine;
@@ -141,6 +160,13 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     ...rows,
     '',
     failures.length ? `Failed requests: ${failures.join('; ')}.` : 'Failed requests: none.',
+    '',
+    '## Setup',
+    '',
+    '- All on 127.0.0.1. The fake Vertex and fake metadata server share one process (`bench/fake-upstream.ts`); load comes from autocannon in another (`bench/load.ts`; latencies from its per-response times, not its millisecond histogram) and, for streams, from `bench/streams.ts`, which checks every stream arrives whole.',
+    '- direct: autocannon sends a valid token itself. proxy: `node dist/cli.js` (built from this tree), its log written to a file, one line per request at the default level. nginx: `worker_processes auto`, access log on, `proxy_buffering off`, upstream keepalive 256, a static Authorization header.',
+    `- Chat: closed-loop load for ${s.loadSeconds} s per path and round, so latency at a fixed connection count rises as throughput falls. Streams: ${s.streams} opened at once, ${s.streamChunks} chunks ${s.streamIntervalMs} ms apart; peak RSS is VmHWM after a reset (clear_refs), summed over nginx's workers.`,
+    '- Tokens: a proxy started with 10 s tokens under constant load at 16 connections; the fake upstream rejects and counts any expired or unknown token.',
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 // The benchmark: the same requests sent directly to a fake Vertex, through this
-// proxy (at the default LOG_LEVEL=info, and at warn), and through nginx, in
-// interleaved rounds (A B C D A B C D …) so machine noise hits every path alike.
+// proxy (with its defaults, at LOG_LEVEL=warn, and with a smaller V8 young
+// generation), and through nginx, in interleaved rounds (A B C … A B C …) so
+// machine noise hits every path alike.
 // Prints a markdown table and writes it to bench/results.md.
 //
 // Usage: npm run bench [-- --quick]
@@ -9,9 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { findNginx, startNginx, type Nginx } from './nginx.ts';
-import { peakRssMb, resetPeakRss, runChild, spawnProxy, stop, stopAll, Upstream, type ProxyProcess } from './processes.ts';
+import { buildDist, peakRssMb, resetPeakRss, runChild, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
 import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
-import { renderReport, type Report, type PathName, type TokenRun } from './report.ts';
+import { renderReport, SEMI_SPACE_OPTION, type Report, type PathName, type TokenRun } from './report.ts';
 import type { StreamResult, StreamSpec } from './streams.ts';
 import { median } from './stats.ts';
 
@@ -103,12 +104,15 @@ async function tokenLifetimeRun(upstream: Upstream): Promise<TokenRun> {
   }
 }
 
-async function coldStarts(upstream: Upstream): Promise<number[]> {
-  const times: number[] = [];
+/** Spawn to first /readyz 200, alternating the packaged entry and the sources. */
+async function coldStarts(upstream: Upstream): Promise<Record<ProxyEntry, number[]>> {
+  const times: Record<ProxyEntry, number[]> = { dist: [], src: [] };
   for (let i = 0; i < SETTINGS.coldStarts; i++) {
-    const proxy = await spawnProxy(upstream, `proxy-cold-${i}`, 'info');
-    times.push(proxy.readyMs);
-    await stop(proxy.child);
+    for (const entry of ['dist', 'src'] as const) {
+      const proxy = await spawnProxy(upstream, `proxy-cold-${entry}-${i}`, 'info', { entry });
+      times[entry].push(proxy.readyMs);
+      await stop(proxy.child);
+    }
   }
   return times;
 }
@@ -117,10 +121,16 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAtStart = loadavg()[0] as number;
   progress(`starting (${QUICK ? 'quick' : 'full'} run); 1-min load average ${loadAtStart.toFixed(2)}`);
+  progress('building dist/ from this tree');
+  buildDist();
   const upstream = await Upstream.start();
   const token = await upstream.issueToken();
-  const proxies: ProxyProcess[] = [await spawnProxy(upstream, 'proxy-info', 'info'), await spawnProxy(upstream, 'proxy-warn', 'warn')];
-  const [proxyInfo, proxyWarn] = proxies as [ProxyProcess, ProxyProcess];
+  const proxies: ProxyProcess[] = [
+    await spawnProxy(upstream, 'proxy-info', 'info'),
+    await spawnProxy(upstream, 'proxy-warn', 'warn'),
+    await spawnProxy(upstream, 'proxy-semi', 'info', { nodeArgs: [SEMI_SPACE_OPTION] }),
+  ];
+  const [proxyInfo, proxyWarn, proxySemi] = proxies as [ProxyProcess, ProxyProcess, ProxyProcess];
   const nginxBinary = findNginx();
   let nginx: Nginx | undefined;
   if (nginxBinary) nginx = await startNginx(nginxBinary, upstream.ready.vertexUrl, token);
@@ -130,6 +140,7 @@ async function main(): Promise<void> {
     { name: 'direct', url: upstream.ready.vertexUrl + VERTEX_CHAT_PATH, headers: { authorization: `Bearer ${token}` }, pids: () => [] },
     { name: 'proxy', url: `${proxyInfo.url}/v1/chat/completions`, headers: {}, pids: () => [proxyInfo.child.pid as number] },
     { name: 'proxy-warn', url: `${proxyWarn.url}/v1/chat/completions`, headers: {}, pids: () => [proxyWarn.child.pid as number] },
+    { name: 'proxy-semi', url: `${proxySemi.url}/v1/chat/completions`, headers: {}, pids: () => [proxySemi.child.pid as number] },
   ];
   if (nginx) {
     const n = nginx;
@@ -149,7 +160,7 @@ async function main(): Promise<void> {
   const streams = await interleaved(paths, SETTINGS.streamRounds, streamsWithRss);
   progress(`steady load with ${SETTINGS.tokenLifetimeSeconds} s tokens for ${SETTINGS.tokenLoadSeconds} s`);
   const tokens = await tokenLifetimeRun(upstream);
-  progress(`cold start, ${SETTINGS.coldStarts} times`);
+  progress(`cold start, ${SETTINGS.coldStarts} times each for dist/cli.js and src/cli.ts`);
   const cold = await coldStarts(upstream);
 
   const report: Report = {
