@@ -41,6 +41,7 @@ export interface Report {
     loadAtEnd: number;
     date: string;
     quick: boolean;
+    commit: string;
   };
   paths: PathName[];
   chat: Record<number, Map<PathName, LoadResult[]>>;
@@ -143,7 +144,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
   return [
     '# Benchmark results',
     '',
-    `\`npm run bench${m.quick ? ' -- --quick' : ''}\` on ${m.date.slice(0, 16).replace('T', ' ')} UTC: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.nginx ? `nginx ${m.nginx}` : 'no nginx'}.`,
+    `\`npm run bench${m.quick ? ' -- --quick' : ''}\` on ${m.date.slice(0, 16).replace('T', ' ')} UTC, code at ${m.commit}: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.nginx ? `nginx ${m.nginx}` : 'no nginx'}.`,
     `1-minute load average ${m.loadAtStart.toFixed(2)} at the start, ${m.loadAtEnd.toFixed(2)} at the end: load generator, fake upstream, proxy and nginx share these cores with whatever else runs.`,
     `Each figure is the median of ${s.rounds} interleaved rounds (${s.streamRounds} for the ${s.streams} streams) of ${s.loadSeconds} s per path.`,
     '',

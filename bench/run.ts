@@ -6,6 +6,7 @@
 //
 // Usage: npm run bench [-- --quick]
 
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { LoadResult, LoadSpec } from './load.ts';
@@ -64,6 +65,16 @@ async function interleaved<T>(paths: readonly Path[], rounds: number, measure: (
     for (const path of paths) results.get(path.name)?.push(await measure(path));
   }
   return results;
+}
+
+/** The commit whose code is measured, and whether src/ differs from it (BENCH_COMMIT for a tree without .git). */
+function benchedCommit(): string {
+  const root = new URL('..', import.meta.url).pathname;
+  const git = (...args: string[]) => spawnSync('git', ['-C', root, ...args], { encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return process.env.BENCH_COMMIT ?? 'unknown';
+  const dirty = git('status', '--porcelain', '--', 'src', 'config', 'package.json').stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? ' with uncommitted changes in src/' : ''}`;
 }
 
 function progress(message: string): void {
@@ -174,6 +185,7 @@ async function main(): Promise<void> {
       loadAtEnd: loadavg()[0] as number,
       date: startedAt.toISOString(),
       quick: QUICK,
+      commit: benchedCommit(),
     },
     paths: paths.map((p) => p.name),
     chat,
