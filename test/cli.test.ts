@@ -10,7 +10,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { CLI, fakeMetadataEnv, isolatedHome, runCli, startDaemon } from './helpers/cli.ts';
+import { CLI, fakeMetadataEnv, isolatedHome, runCli } from './helpers/cli.ts';
+import { startDaemon } from './helpers/daemon.ts';
 import { FakeMetadata } from './helpers/fake-metadata.ts';
 import { googleError, startFakeVertex } from './helpers/fake-vertex.ts';
 import { INVALID_GRANT, startFakeSts } from './helpers/fake-sts.ts';
@@ -68,7 +69,7 @@ t.test('eval "$(vertex-openai-proxy env)" configures a real sh, even with quotes
 
 t.test('healthcheck: 0 for a live daemon, non-zero for dead, failing and silent ones', async (t) => {
   const metadata = await fakeMetadata(t);
-  const daemon = await startDaemon(t, fakeMetadataEnv(metadata.host));
+  const daemon = await startDaemon(t, { env: fakeMetadataEnv(metadata.host) });
 
   const live = await runCli(['healthcheck'], { PORT: String(daemon.port) });
   t.equal(live.code, 0, live.stderr);

@@ -10,19 +10,15 @@ import t from 'tap';
 import { GoogleAuth } from 'google-auth-library';
 import { loadConfig } from '../src/config.ts';
 import { METADATA_PATHS } from '../src/metadata-server.ts';
-import { fakeMetadataEnv, runCli, startDaemon } from './helpers/cli.ts';
-import { FakeMetadata } from './helpers/fake-metadata.ts';
-import { startFakeVertex } from './helpers/fake-vertex.ts';
+import { runCli } from './helpers/cli.ts';
+import { startDaemonWithFakes } from './helpers/daemon.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
 
 const FLAVOR = { 'metadata-flavor': 'Google', host: '127.0.0.1:8765' };
 
 t.test('google-auth-library with GCE_METADATA_HOST=<proxy> gets the proxy\'s own token', async (t) => {
-  const metadata = await new FakeMetadata({ email: 'shared@fake-project.iam.gserviceaccount.com' }).listen();
-  t.teardown(() => metadata.close());
-  const vertex = await startFakeVertex({ isValidToken: (token) => metadata.isValid(token) });
-  t.teardown(() => vertex.close());
-  const daemon = await startDaemon(t, { ...fakeMetadataEnv(metadata.host), VERTEX_BASE_URL: vertex.baseUrl }, ['--metadata-server']);
+  const daemon = await startDaemonWithFakes(t, { metadata: { email: 'shared@fake-project.iam.gserviceaccount.com' }, args: ['--metadata-server'] });
+  const { metadata, vertex } = daemon;
 
   // The proxy uses its token upstream first.
   const chat = await fetch(`${daemon.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(CHAT_BODY) });

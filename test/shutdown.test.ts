@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
-import { startDaemon, type Daemon } from './helpers/daemon.ts';
+import { startDaemonWithFakes, type DaemonWithFakes } from './helpers/daemon.ts';
 import { completion, sendJson } from './helpers/fake-vertex.ts';
 import { CHAT_BODY } from './helpers/harness.ts';
 import { Gate, rawCall, waitFor, within, type RawCall } from './helpers/streams.ts';
@@ -17,7 +17,7 @@ const FIRST = 'data: {"choices":[{"delta":{"content":"first"}}]}\n\n';
 const REST = 'data: {"choices":[{"delta":{"content":"rest"}}]}\n\ndata: [DONE]\n\n';
 
 /** Upstream sends the first event, then the rest only once `release` opens. */
-function slowStream(daemon: Daemon, release: Gate): void {
+function slowStream(daemon: DaemonWithFakes, release: Gate): void {
   daemon.vertex.next(async (_req, _body, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(FIRST);
@@ -27,7 +27,7 @@ function slowStream(daemon: Daemon, release: Gate): void {
 }
 
 /** A keep-alive connection that has served one request and now sits idle. */
-async function idleConnection(t: Test, daemon: Daemon): Promise<{ closed: Promise<void> }> {
+async function idleConnection(t: Test, daemon: DaemonWithFakes): Promise<{ closed: Promise<void> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   let socket: Socket | undefined;
@@ -70,7 +70,7 @@ function rawPost(body: string): string {
   return `POST ${CHAT_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-async function startStream(t: Test, daemon: Daemon): Promise<RawCall> {
+async function startStream(t: Test, daemon: DaemonWithFakes): Promise<RawCall> {
   // A keep-alive client, like the OpenAI SDK: its connection outlives the response.
   const agent = new Agent({ keepAlive: true });
   t.teardown(() => agent.destroy());
@@ -82,7 +82,7 @@ async function startStream(t: Test, daemon: Daemon): Promise<RawCall> {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`${signal}: refuse new connections, close idle ones, finish the stream, exit 0`, async (t) => {
     // A long grace period: the stream must end by itself, not be cut.
-    const daemon = await startDaemon(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '60' } });
+    const daemon = await startDaemonWithFakes(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '60' } });
     const release = new Gate();
     t.teardown(() => release.open());
     slowStream(daemon, release);
@@ -128,7 +128,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 t.test('the grace period cuts a stream that lasts longer, and the exit is still 0', async (t) => {
-  const daemon = await startDaemon(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '1' } });
+  const daemon = await startDaemonWithFakes(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '1' } });
   const release = new Gate();
   t.teardown(() => release.open());
   slowStream(daemon, release); // never released before the grace period ends
@@ -145,7 +145,7 @@ t.test('the grace period cuts a stream that lasts longer, and the exit is still 
 });
 
 t.test('a request sent on an open connection during shutdown gets an OpenAI-shaped 503', async (t) => {
-  const daemon = await startDaemon(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '60', LOG_LEVEL: 'debug' } });
+  const daemon = await startDaemonWithFakes(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '60', LOG_LEVEL: 'debug' } });
   const release = new Gate();
   t.teardown(() => release.open());
   slowStream(daemon, release);

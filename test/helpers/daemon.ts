@@ -1,17 +1,18 @@
-// The real daemon as a child process (`node src/cli.ts`), pointed at the fake
-// metadata server and the fake Vertex, for tests of signals and process exit.
+// The real daemon as a child process (`node src/cli.ts …`) on a free loopback
+// port, with an explicit environment (see cli.ts), its log lines and its exit.
+// `startDaemonWithFakes` also stands up the fake metadata server and the fake
+// Vertex and points the daemon at them.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Test } from 'tap';
-import { startFakeMetadata, type FakeMetadata } from './fake-metadata.ts';
+import { CLI, childEnv, fakeMetadataEnv } from './cli.ts';
+import { FakeMetadata, type FakeMetadataOptions } from './fake-metadata.ts';
 import { startFakeVertex, type FakeVertex, type FakeVertexOptions } from './fake-vertex.ts';
-import { waitFor } from './streams.ts';
+import { waitFor, within } from './streams.ts';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
-
-// Settings of the outer environment that would change the daemon's behaviour.
-const DAEMON_SETTINGS = /^(PROXY_|VERTEX_|GOOGLE_|HOST$|PORT$|LOCATION$|PROJECT_ID$|LOG_LEVEL$)/;
+const LISTENING = 'vertex-openai-proxy listening';
 
 export interface LogLine {
   readonly level: number;
@@ -19,10 +20,13 @@ export interface LogLine {
   readonly [field: string]: unknown;
 }
 
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 export interface Daemon {
   readonly child: ChildProcess;
-  readonly metadata: FakeMetadata;
-  readonly vertex: FakeVertex;
   readonly port: number;
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
@@ -32,48 +36,47 @@ export interface Daemon {
   stderr(): string;
   /** Resolves when a log line with this message has been written. */
   waitForLog(msg: string, timeoutMs?: number): Promise<LogLine>;
-  /** Resolves with how the process ended. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with how the process ended, once its output is all read. */
+  readonly exited: Promise<Exit>;
+  /** SIGTERM (SIGKILL if it has not ended 10 s later), then waits for the exit. */
+  stop(): Promise<Exit>;
 }
 
 export interface DaemonOptions {
+  /** Settings on top of HOST=127.0.0.1, PORT=0 and LOG_LEVEL=info; nothing else is inherited but PATH. */
   readonly env?: Record<string, string>;
-  readonly vertex?: FakeVertexOptions;
+  readonly args?: string[];
 }
 
+/** Starts `node src/cli.ts …` and resolves once its "listening" line says the port. */
 export async function startDaemon(t: Test, options: DaemonOptions = {}): Promise<Daemon> {
-  const metadata = await startFakeMetadata();
-  const vertex = await startFakeVertex({ isValidToken: (token) => metadata.isValid(token), ...options.vertex });
-  // startFakeMetadata pointed this process's env at the fake; the child inherits it.
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !DAEMON_SETTINGS.test(name)) env[name] = value;
-  }
-  Object.assign(env, { HOST: '127.0.0.1', PORT: '0', VERTEX_BASE_URL: vertex.baseUrl, LOG_LEVEL: 'info', ...options.env });
-
-  const child = spawn(process.execPath, [CLI], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+  const env = childEnv({ HOST: '127.0.0.1', PORT: '0', ...options.env });
+  const child = spawn(process.execPath, [CLI, ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // 'close', not 'exit': by then every line of stdout has been read into `logs`.
+  const exited = once(child, 'close').then(([code, signal]) => ({ code, signal }) as Exit);
   const logs: LogLine[] = [];
   let stderr = '';
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       logs.push(JSON.parse(line) as LogLine);
     } catch {
       logs.push({ level: 30, msg: line });
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await vertex.close();
-    await metadata.close();
-  });
+  let stopped: Promise<Exit> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await within(exited, 'the daemon to exit on SIGTERM').catch(() => child.kill('SIGKILL'));
+      }
+      return exited;
+    })();
+    return stopped;
+  };
+  t.teardown(stop);
 
   const waitForLog = async (msg: string, timeoutMs = 15_000): Promise<LogLine> => {
     const logged = () => logs.find((line) => line.msg === msg);
@@ -85,6 +88,29 @@ export async function startDaemon(t: Test, options: DaemonOptions = {}): Promise
     return logged() as LogLine;
   };
   // PORT=0 let the kernel pick a free port; the "listening" line says which.
-  const url = String((await waitForLog('vertex-openai-proxy listening')).address);
-  return { child, metadata, vertex, port: Number(new URL(url).port), url, logs, stderr: () => stderr, waitForLog, exited };
+  const address = String((await waitForLog(LISTENING, 20_000)).address);
+  const port = Number(new URL(address).port);
+  return { child, port, url: `http://127.0.0.1:${port}`, logs, stderr: () => stderr, waitForLog, exited, stop };
+}
+
+export interface DaemonWithFakes extends Daemon {
+  readonly metadata: FakeMetadata;
+  readonly vertex: FakeVertex;
+}
+
+export interface DaemonWithFakesOptions extends DaemonOptions {
+  readonly metadata?: FakeMetadataOptions;
+  readonly vertex?: FakeVertexOptions;
+}
+
+/** The daemon with its credentials from a fake metadata server and its upstream a fake Vertex. */
+export async function startDaemonWithFakes(t: Test, options: DaemonWithFakesOptions = {}): Promise<DaemonWithFakes> {
+  // Not startFakeMetadata(): that rewrites this process's env; the daemon gets its own.
+  const metadata = await new FakeMetadata(options.metadata).listen();
+  t.teardown(() => metadata.close());
+  const vertex = await startFakeVertex({ isValidToken: (token) => metadata.isValid(token), ...options.vertex });
+  t.teardown(() => vertex.close());
+  const env = { ...fakeMetadataEnv(metadata.host), VERTEX_BASE_URL: vertex.baseUrl, ...options.env };
+  const daemon = await startDaemon(t, { ...options, env });
+  return { ...daemon, metadata, vertex };
 }
