@@ -19,7 +19,9 @@ export interface Nginx {
   workerPids(): number[];
 }
 
+/** BENCH_SKIP_NGINX=1 measures without it even where it is installed. */
 export function findNginx(): string | undefined {
+  if (process.env.BENCH_SKIP_NGINX) return undefined;
   return CANDIDATES.find((path) => existsSync(path));
 }
 
