@@ -2,7 +2,6 @@
 // /readyz answers 200 only when a token can be had now, and says why not
 // otherwise. The daemon starts without credentials and heals when they appear.
 
-import { once } from 'node:events';
 import t, { type Test } from 'tap';
 import { sleep } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
@@ -116,13 +115,12 @@ t.test('metadata answering 503 at start: 503s that say how to fix it, then recov
 
 t.test('metadata server not listening at start: recovery once it listens, project included', async (t) => {
   const h = await startHarness(t);
-  const port = Number(h.metadata.host.split(':')[1]);
+  const port = h.metadata.port;
   await h.metadata.close();
   const url = await h.listen();
   await expectCredentialsDown(t, url, 'token_unavailable');
 
-  h.metadata.server.listen(port, '127.0.0.1');
-  await once(h.metadata.server, 'listening');
+  await h.metadata.listen(port);
   const ready = await waitUntilReady(url);
   t.equal(ready.status, 200, '/readyz recovers');
   t.equal(JSON.parse(ready.text).project, 'fake-project', 'the project ADC reports, though its first lookup failed');

@@ -2,12 +2,11 @@
 // GCE_METADATA_HOST. It speaks the protocol exactly: `Metadata-Flavor: Google`
 // is required on the request and sent on every response.
 
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LoopbackServer } from './loopback.ts';
 
 export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 export const PROJECT_PATH = '/computeMetadata/v1/project/project-id';
@@ -23,8 +22,7 @@ export interface FakeMetadataOptions {
   tokenDelayMs?: number;
 }
 
-export class FakeMetadata {
-  readonly server: Server;
+export class FakeMetadata extends LoopbackServer {
   /** Every HTTP request received, of any kind. */
   requests = 0;
   /** Token fetches answered with a token. */
@@ -43,15 +41,16 @@ export class FakeMetadata {
   #sequence = 0;
 
   constructor(options: FakeMetadataOptions = {}) {
+    super(createServer());
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res));
     this.lifetimeSeconds = options.lifetimeSeconds ?? 3599;
     this.projectId = options.projectId ?? 'fake-project';
     this.email = options.email ?? 'proxy@fake-project.iam.gserviceaccount.com';
     this.tokenDelayMs = options.tokenDelayMs ?? 0;
-    this.server = createServer((req, res) => void this.#handle(req, res));
   }
 
   get host(): string {
-    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `127.0.0.1:${this.port}`;
   }
 
   /**
@@ -65,17 +64,6 @@ export class FakeMetadata {
 
   get latestToken(): string | undefined {
     return this.issued.at(-1);
-  }
-
-  async listen(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
   }
 
   /**

@@ -5,10 +5,9 @@
 // manager project lookup (`cloud_resource_manager_url`). Every URL lives in
 // the ADC file itself, so a daemon in another process uses it unchanged.
 
-import { once } from 'node:events';
 import { writeFileSync, renameSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback.ts';
 
 export const PROJECT_NUMBER = '123456789';
 
@@ -26,8 +25,7 @@ export interface ExternalAccountOptions {
   readonly quotaProject?: string;
 }
 
-export class FakeSts {
-  readonly server: Server;
+export class FakeSts extends LoopbackServer {
   /** Tokens issued, in order, by label. */
   readonly issued: string[] = [];
   /** Token requests per label, including refused ones. */
@@ -41,22 +39,12 @@ export class FakeSts {
   #sequence = 0;
 
   constructor() {
-    this.server = createServer((req, res) => void this.#handle(req, res));
+    super(createServer());
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res));
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async listen(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    return `http://127.0.0.1:${this.port}`;
   }
 
   /** The ADC JSON of an `external_account` credential whose every URL points here. */

@@ -2,11 +2,10 @@
 // token, records every request, and answers chat (plain and SSE, with delays),
 // completions and embeddings. Tests queue special answers with `next()`.
 
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { LoopbackServer } from './loopback.ts';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -32,8 +31,7 @@ export interface FakeVertexOptions {
 export const FIXTURE_CERT = readFileSync(new URL('../fixtures/self-signed-cert.pem', import.meta.url));
 const FIXTURE_KEY = readFileSync(new URL('../fixtures/self-signed-key.pem', import.meta.url));
 
-export class FakeVertex {
-  readonly server: Server;
+export class FakeVertex extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly tls: boolean;
   isValidToken: (token: string) => boolean;
@@ -48,17 +46,18 @@ export class FakeVertex {
   readonly #queue: Responder[] = [];
 
   constructor(options: FakeVertexOptions = {}) {
+    const tls = options.tls ?? false;
+    super(tls ? createHttpsServer({ cert: FIXTURE_CERT, key: FIXTURE_KEY }) : createServer());
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    this.tls = tls;
     this.isValidToken = options.isValidToken ?? ((token) => token.length > 0);
     this.chunkDelayMs = options.chunkDelayMs ?? 5;
     this.chunks = options.chunks ?? 3;
-    this.tls = options.tls ?? false;
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
-    this.server = this.tls ? createHttpsServer({ cert: FIXTURE_CERT, key: FIXTURE_KEY }, handler) : createServer(handler);
-    this.server.keepAliveTimeout = 60_000;
   }
 
   get baseUrl(): string {
-    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   get last(): RecordedRequest | undefined {
@@ -69,17 +68,6 @@ export class FakeVertex {
   next(responder: Responder): this {
     this.#queue.push(responder);
     return this;
-  }
-
-  async listen(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
