@@ -13,6 +13,15 @@ function post(h: Harness, headers: Record<string, string>, payload: string = BOD
   return h.app.inject({ method: 'POST', url, headers: { host: '127.0.0.1:8765', 'content-type': 'application/json', ...headers }, payload });
 }
 
+/** A browser's CORS preflight for a POST to the chat route. */
+function sendPreflight(h: Harness, origin: string, requestHeaders: string, host = '127.0.0.1:8765') {
+  return h.app.inject({
+    method: 'OPTIONS',
+    url: '/v1/chat/completions',
+    headers: { host, origin, 'access-control-request-method': 'POST', 'access-control-request-headers': requestHeaders },
+  });
+}
+
 function assertNothingSpent(t: Test, h: Harness): void {
   t.equal(h.vertex.requests.length, 0, 'nothing reached Vertex');
   t.equal(h.metadata.tokenRequests, 0, 'no token was fetched');
@@ -88,11 +97,7 @@ t.test('Origin: foreign sites get 403 with no CORS grant; nothing is spent', asy
     t.equal(res.statusCode, 403, `${origin} is refused`);
     assertOpenAIError(t, res.body, { code: 'origin_not_allowed' });
     t.notOk(res.headers['access-control-allow-origin'], 'no CORS grant');
-    const preflight = await h.app.inject({
-      method: 'OPTIONS',
-      url: '/v1/chat/completions',
-      headers: { host: '127.0.0.1:8765', origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
-    });
+    const preflight = await sendPreflight(h, origin, 'content-type');
     t.equal(preflight.statusCode, 403, `${origin} preflight is refused`);
     t.notOk(preflight.headers['access-control-allow-origin']);
   }
@@ -102,16 +107,7 @@ t.test('Origin: foreign sites get 403 with no CORS grant; nothing is spent', asy
 t.test('Origin: loopback origins and PROXY_CORS_ORIGINS are served with CORS headers and preflights', async (t) => {
   const h = await startHarness(t, { env: { PROXY_CORS_ORIGINS: 'https://chat.example.com' } });
   for (const origin of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:5173', 'https://localhost', 'https://chat.example.com']) {
-    const preflight = await h.app.inject({
-      method: 'OPTIONS',
-      url: '/v1/chat/completions',
-      headers: {
-        host: '127.0.0.1:8765',
-        origin,
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization, content-type, x-stainless-os',
-      },
-    });
+    const preflight = await sendPreflight(h, origin, 'authorization, content-type, x-stainless-os');
     t.equal(preflight.statusCode, 204, `${origin} preflight`);
     t.equal(preflight.headers['access-control-allow-origin'], origin);
     t.match(String(preflight.headers['access-control-allow-methods']), /POST/);
@@ -191,10 +187,6 @@ t.test('PROXY_API_KEY also guards /v1/models and browser preflights still work',
   const h = await startHarness(t, { env: { PROXY_API_KEY: 'k1' } });
   const models = await h.app.inject({ method: 'GET', url: '/v1/models', headers: { host: 'localhost:8765' } });
   t.equal(models.statusCode, 401);
-  const preflight = await h.app.inject({
-    method: 'OPTIONS',
-    url: '/v1/chat/completions',
-    headers: { host: 'localhost:8765', origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
-  });
+  const preflight = await sendPreflight(h, 'http://localhost:3000', 'authorization', 'localhost:8765');
   t.equal(preflight.statusCode, 204, 'a preflight carries no key and is still answered');
 });
