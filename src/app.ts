@@ -84,7 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   app.setNotFoundHandler((request, reply) => {
     const paths = [...OPERATIONS.keys()].filter((p) => p.startsWith('/v1/')).join(', ');
-    const message = `${request.method} ${request.url.split('?', 1)[0]} is not supported by this proxy. Supported: POST ${paths} (also without /v1).`;
+    const message = `${request.method} ${request.url.split('?', 1)[0]} is not supported by this proxy. Supported: POST ${paths}, and GET /v1/models (also without /v1).`;
     return reply.code(404).send(openAIError(404, 'unsupported_path', message));
   });
 
