@@ -6,7 +6,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, track, waitForPort, workDir } from './processes.ts';
+import { freePort } from '../test/helpers/loopback.ts';
+import { track, waitForPort, workDir } from './processes.ts';
 import { VERTEX_CHAT_PATH } from './protocol.ts';
 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];

@@ -6,9 +6,9 @@ import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../test/helpers/loopback.ts';
 import { BENCH_PROJECT, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -33,14 +33,6 @@ export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTER
 
 export function stopAll(): void {
   for (const child of started) child.kill('SIGKILL');
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The fake metadata server and fake Vertex, in one forked process driven over IPC. */

@@ -3,10 +3,10 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { createGzip } from 'node:zlib';
 import type { Test } from 'tap';
+import { freePort } from '../helpers/loopback.ts';
 
 /** runc and cgroupfs: crun fails on these machines' hybrid cgroups. */
 const command = (process.env.PODMAN ?? 'podman --runtime /usr/sbin/runc --cgroup-manager=cgroupfs').split(/\s+/).filter(Boolean);
@@ -29,15 +29,6 @@ export async function podman(...args: string[]): Promise<Result> {
     const failed = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout?.trim() ?? '', stderr: failed.stderr?.trim() ?? '' };
   }
-}
-
-/** A port free on the host's loopback right now (the container shares the host's network). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Polls until `check` holds; bounded so a broken container fails the test, not hangs it. */
