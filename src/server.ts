@@ -10,7 +10,7 @@ import { abortable, createUpstreamAgent } from './dispatcher.ts';
 import { drainOnClose } from './draining.ts';
 import { createLogger } from './logger.ts';
 import { ProxyMetrics } from './metrics.ts';
-import { upstreamOrigin, endpointPath } from './upstream.ts';
+import { endpointPath, upstreamOrigin, type EndpointTarget } from './upstream.ts';
 import { watchForReload } from './reload.ts';
 import { RouteTable } from './routing.ts';
 
@@ -84,8 +84,15 @@ async function logStartup(logger: Logger, config: Config, credentials: Credentia
     (info) => ({ credentialType: info.type, project: config.project ?? info.projectId, quotaProject: config.quotaProject ?? info.quotaProject }),
     (err: unknown) => ({ credentialType: 'none', credentialError: (err as Error).message, project: config.project }),
   );
-  const target = { apiVersion: config.apiVersion, location: config.location, endpoint: config.endpoint, baseUrl: config.baseUrl };
-  const upstream = upstreamOrigin(target as never) + endpointPath({ ...target, project: described.project ?? '{project}' } as never);
+  const target: EndpointTarget = {
+    apiVersion: config.apiVersion,
+    location: config.location,
+    endpoint: config.endpoint,
+    baseUrl: config.baseUrl,
+    // Readable in the log line (a `{project}` placeholder would be percent-encoded).
+    project: described.project ?? 'PROJECT_UNKNOWN',
+  };
+  const upstream = upstreamOrigin(target) + endpointPath(target);
   logger.info(
     { address, openaiBaseUrl: `${address}/v1`, location: config.location, endpoint: config.endpoint, upstream, ...described },
     'vertex-openai-proxy listening',
