@@ -89,7 +89,6 @@ export function createReloadingCredentials(options: ReloadingOptions): Reloading
     invalidate: (token) => current.credentials.invalidate(token),
     peek: () => current.credentials.peek(),
     projectId: () => current.credentials.projectId(),
-    quotaProject: () => current.credentials.quotaProject(),
     describe: () => current.credentials.describe(),
     principalEmail: () => {
       const generation = current;

@@ -36,8 +36,6 @@ export interface CredentialInfo {
 export interface Credentials extends TokenSource {
   /** The project ADC reports, for when config names none. */
   projectId(): Promise<string>;
-  /** ADC's `quota_project_id`, if any. */
-  quotaProject(): Promise<string | undefined>;
   describe(): Promise<CredentialInfo>;
   /** The usable cached token, if any, without I/O. */
   peek(): AccessToken | undefined;
@@ -109,7 +107,7 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
         (err: unknown) => Promise.reject(credentialError(err)),
       );
       if (!value) throw new ProxyError(503, 'token_unavailable', 'The credential returned an empty access token.');
-      return { value, expiresAt: expiryOf(authClient, now) };
+      return { value, expiresAt: expiryOf(authClient, now), quotaProject: authClient.quotaProjectId ?? undefined };
     });
 
   const cache = new TokenCache(fetchToken, now, options.events);
@@ -120,7 +118,6 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     invalidate: (token) => cache.invalidate(token),
     peek: () => cache.peek(),
     projectId,
-    quotaProject: () => session.use(async (auth) => (await client(auth)).quotaProjectId ?? undefined),
     describe: () =>
       session.use(async (auth) => {
         const authClient = await client(auth);

@@ -39,7 +39,6 @@ export interface ProxyExchange {
   origin: string;
   path: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly quotaProject: string | undefined;
   readonly abort: AbortController;
   token: AccessToken;
   replayed: boolean;
@@ -80,7 +79,6 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       origin: upstreamOrigin(first),
       path: operationPath(first, operation),
       headers: route.headers,
-      quotaProject: options.quotaProject ?? (await credentials.quotaProject().catch(() => undefined)),
       abort,
       token,
       replayed: false,
@@ -108,7 +106,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
       const exchange = request.exchange as ProxyExchange;
       return upstreamRequestHeaders(headers, {
         token: exchange.token.value,
-        quotaProject: exchange.quotaProject,
+        quotaProject: options.quotaProject ?? exchange.token.quotaProject,
         extra: exchange.headers,
       });
     },

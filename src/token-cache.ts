@@ -5,6 +5,12 @@ export interface AccessToken {
   readonly value: string;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
+  /**
+   * The billing project the credential that minted this token names (an ADC
+   * file's quota_project_id), read once with the token so requests need no lookup
+   * and a reloaded credential brings its own.
+   */
+  readonly quotaProject?: string | undefined;
 }
 
 export interface TokenSource {

@@ -26,7 +26,7 @@ interface Rig {
   readonly adcPath: string;
   readonly logs: string[];
   readonly metrics: ProxyMetrics;
-  chat(): Promise<{ status: number; token: string | undefined; body: { error?: { code: string; message: string } } }>;
+  chat(): Promise<{ status: number; token: string | undefined; quotaProject: string | undefined; body: { error?: { code: string; message: string } } }>;
   readyz(): Promise<{ status: number; body: { status?: string; error?: { code: string; message: string } } }>;
   logged(message: string): number;
   metric(name: string): Promise<number>;
@@ -36,12 +36,12 @@ interface Rig {
  * The daemon's own credentials (createDaemonCredentials) and app, with ADC
  * found where gcloud puts it, or where GOOGLE_APPLICATION_CREDENTIALS says.
  */
-async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIALS', initial: string): Promise<Rig> {
+async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIALS', initial: string, quotaProject?: string): Promise<Rig> {
   const sts = await startFakeSts();
   const vertex = await startFakeVertex({ isValidToken: (token) => sts.isValid(token) });
   const home = mkdtempSync(join(tmpdir(), 'vop-adc-'));
   const adcPath = where === 'gcloud' ? join(home, 'application_default_credentials.json') : join(home, 'service-account.json');
-  sts.writeAdcFile(adcPath, { label: initial });
+  sts.writeAdcFile(adcPath, { label: initial, quotaProject });
 
   // google-auth-library reads these itself; the proxy reads them through loadConfig.
   // With a project named, neither we nor the library look one up through the
@@ -79,7 +79,8 @@ async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIA
       const before = vertex.requests.length;
       const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_HEADERS, payload: CHAT_BODY });
       const sent = vertex.requests.length > before ? vertex.last : undefined;
-      return { status: response.statusCode, token: sent?.headers.authorization?.slice('Bearer '.length), body: response.json() };
+      const quotaProject = sent?.headers['x-goog-user-project'] as string | undefined;
+      return { status: response.statusCode, token: sent?.headers.authorization?.slice('Bearer '.length), quotaProject, body: response.json() };
     },
     async readyz() {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
@@ -97,18 +98,20 @@ async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIA
 
 for (const where of ['gcloud', 'GOOGLE_APPLICATION_CREDENTIALS'] as const) {
   t.test(`a replaced ADC file (${where}) gives the next token, without a restart`, async (t) => {
-    const rig = await startRig(t, where, 'first-login');
+    const rig = await startRig(t, where, 'first-login', 'quota-one');
     const first = await rig.chat();
     t.equal(first.status, 200);
     t.match(first.token, /^ya29\.sts-first-login-/);
+    t.equal(first.quotaProject, 'quota-one', "the file's quota_project_id is sent");
     t.equal((await rig.chat()).token, first.token, 'cached while the file stays');
 
-    rig.sts.writeAdcFile(rig.adcPath, { label: 'second-login' });
+    rig.sts.writeAdcFile(rig.adcPath, { label: 'second-login', quotaProject: 'quota-two' });
     await waitFor(() => rig.logged('ADC file changed: the next token comes from it') === 1, 'the change to be noticed');
 
     const second = await rig.chat();
     t.equal(second.status, 200);
     t.match(second.token, /^ya29\.sts-second-login-/, 'the new file issued it');
+    t.equal(second.quotaProject, 'quota-two', "and the new file's quota project came with it");
     t.same(rig.sts.exchanges, { 'first-login': 1, 'second-login': 1 }, 'one exchange per file');
     t.equal(await rig.metric('vertex_openai_proxy_credential_reloads_total'), 1);
     t.equal(await rig.metric('vertex_openai_proxy_token_refreshes_total'), 2);
