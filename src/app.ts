@@ -65,15 +65,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: on the hot path, an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // onResponse runs only for responses that finish; a client that leaves
     // part-way (mid-stream, or before upstream headers) gets its line here.
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) logRequest(request, reply);
     });
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
+  app.addHook('onResponse', (request, reply, done) => {
+    logRequest(request, reply);
+    done();
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const proxyError = toProxyError(error);

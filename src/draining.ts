@@ -12,10 +12,11 @@ export function drainOnClose(app: FastifyInstance): void {
   // A request that arrives on an already open keep-alive connection after the
   // close began is not in flight: refuse it, in OpenAI's shape (Fastify's own
   // return503OnClosing answer is not), and Fastify adds `Connection: close`.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!draining()) return;
+  // Callback-style hooks here: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!draining()) return done();
     request.log.debug('shutting down: request refused');
-    await reply
+    reply
       .code(503)
       .type('application/json')
       .send(openAIError(503, 'shutting_down', 'The proxy is shutting down; retry on a new connection.'));
@@ -34,8 +35,9 @@ export function drainOnClose(app: FastifyInstance): void {
     // After this hook Fastify stops listening; end spare connections as it does.
     setImmediate(closeIdle);
   });
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_request, _reply, done) => {
     if (draining()) closeIdle();
+    done();
   });
 }
 

@@ -109,9 +109,11 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     return undefined;
   }
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: on the hot path, an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     const denial = refusal(request);
-    if (denial) return deny(reply, denial);
+    if (denial) deny(reply, denial);
+    else done();
   });
 
   // Origins that reach this point passed the check above, so CORS may reflect them.
