@@ -9,7 +9,8 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/loopback.ts';
-import { BENCH_PROJECT, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
+import type { FloorSpec } from './floor/spec.ts';
+import { BENCH_PROJECT, VERTEX_CHAT_PATH, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const started = new Set<ChildProcess>();
@@ -158,6 +159,22 @@ export async function spawnProxy(
   const url = `http://127.0.0.1:${port}`;
   await waitForReady(`${url}/readyz`, child);
   return { child, url, logFile, readyMs: performance.now() - spawnedAt };
+}
+
+/** A reference server from bench/floor/ (`stack` or `node`), forwarding /v1/chat/completions with a static token. */
+export type FloorKind = 'stack' | 'node';
+
+export async function spawnFloor(kind: FloorKind, upstream: Upstream, token: string): Promise<{ child: ChildProcess; url: string }> {
+  const spec: FloorSpec = {
+    port: await freePort(),
+    upstreamOrigin: upstream.ready.vertexUrl,
+    upstreamBasePath: VERTEX_CHAT_PATH.slice(0, -'/chat/completions'.length),
+    token,
+  };
+  const child = track(fork(join(ROOT, `bench/floor/${kind}.ts`), [JSON.stringify(spec)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const first = await Promise.race([once(child, 'message').then(() => 'ready'), once(child, 'exit').then(([code]) => `exited with ${code}`)]);
+  if (first !== 'ready') throw new Error(`bench/floor/${kind}.ts ${first} before it was ready`);
+  return { child, url: `http://127.0.0.1:${spec.port}` };
 }
 
 /** Polls every 2 ms until the probe answers 200. */

@@ -4,7 +4,7 @@
 import type { LoadResult } from './load.ts';
 import type { StreamResult } from './streams.ts';
 
-export type PathName = 'direct' | 'proxy' | 'proxy-warn' | 'proxy-semi' | 'nginx';
+export type PathName = 'direct' | 'proxy' | 'proxy-warn' | 'proxy-semi' | 'nginx' | 'floor-stack' | 'floor-node';
 
 /** The V8 young-generation cap tried as a memory setting (see the report's notes). */
 export const SEMI_SPACE_OPTION = '--max-semi-space-size=8';
@@ -161,6 +161,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     ...rows,
     '',
     failures.length ? `Failed requests: ${failures.join('; ')}.` : 'Failed requests: none.',
+    ...floorSection(report, of),
     '',
     '## Setup',
     '',
@@ -170,6 +171,39 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     '- Tokens: a proxy started with 10 s tokens under constant load at 16 connections; the fake upstream rejects and counts any expired or unknown token.',
     '',
   ].join('\n');
+}
+
+type Of = <T>(results: Map<PathName, T[]>, name: PathName, pick: Pick<T>) => number;
+
+const FLOORS: [PathName, string][] = [
+  ['proxy', 'this proxy'],
+  ['floor-stack', 'the stack alone (`bench/floor/stack.ts`)'],
+  ['floor-node', 'Node alone (`bench/floor/node.ts`)'],
+  ['nginx', 'nginx'],
+];
+
+/** Chat throughput of the reference servers beside the proxy's, as fractions of nginx's. */
+function floorSection(report: Report, of: Of): string[] {
+  if (!report.chat[16]?.has('floor-stack')) return [];
+  const rows = Object.entries(report.chat).map(([connections, results]) => {
+    const rps = (name: PathName) => of(results, name, (r: LoadResult) => r.rps);
+    const cells = FLOORS.map(([name]) => {
+      if (!results.has(name)) return 'skipped';
+      const versusNginx = results.has('nginx') ? ` (${fixed(rps(name) / rps('nginx'), 2)}×)` : '';
+      return `${fixed(rps(name), 0)}${versusNginx}`;
+    });
+    return `| chat, ${connections} connections | ${cells.join(' | ')} |`;
+  });
+  return [
+    '',
+    '## The floor: what the stack and Node cost before any of our code',
+    '',
+    'Throughput in req/s (and as a fraction of nginx), measured in the same interleaved rounds. The stack alone is Fastify 5 with @fastify/http-proxy, a static token, no logging and no hooks; Node alone is node:http with an undici Pool and no framework.',
+    '',
+    `| scenario | ${FLOORS.map(([, label]) => label).join(' | ')} |`,
+    `| --- | ${FLOORS.map(() => '---:').join(' | ')} |`,
+    ...rows,
+  ];
 }
 
 function failureNotes(report: Report): string[] {

@@ -1,7 +1,8 @@
 // The benchmark: the same requests sent directly to a fake Vertex, through this
 // proxy (with its defaults, at LOG_LEVEL=warn, and with a smaller V8 young
 // generation), and through nginx, in interleaved rounds (A B C … A B C …) so
-// machine noise hits every path alike.
+// machine noise hits every path alike. Chat load also goes through two
+// reference servers (bench/floor/) that show what the stack, and Node, cost alone.
 // Prints a markdown table and writes it to bench/results.md.
 //
 // Usage: npm run bench [-- --quick]
@@ -11,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { findNginx, startNginx, type Nginx } from './nginx.ts';
-import { buildDist, peakRssMb, resetPeakRss, runChild, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
+import { buildDist, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
 import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
 import { renderReport, SEMI_SPACE_OPTION, type Report, type PathName, type TokenRun } from './report.ts';
 import type { StreamResult, StreamSpec } from './streams.ts';
@@ -158,13 +159,21 @@ async function main(): Promise<void> {
     paths.push({ name: 'nginx', url: `${n.url}/v1/chat/completions`, headers: {}, pids: () => n.workerPids() });
   }
 
+  // References for the chat scenarios only: how fast the stack alone, and Node alone, forward on this machine.
+  const floors = [await spawnFloor('stack', upstream, token), await spawnFloor('node', upstream, token)];
+  const chatPaths: Path[] = [
+    ...paths,
+    ...floors.map((floor, i): Path => ({ name: i === 0 ? 'floor-stack' : 'floor-node', url: `${floor.url}/v1/chat/completions`, headers: {}, pids: () => [] })),
+  ];
+
   progress('warm-up');
-  await interleaved(paths, 1, (p) => runChild<LoadResult>('load.ts', loadSpec(p, 16, 1)));
+  await interleaved(chatPaths, 1, (p) => runChild<LoadResult>('load.ts', loadSpec(p, 16, 1)));
   const chat: Report['chat'] = {};
   for (const connections of [16, 64]) {
     progress(`chat, ${connections} connections, ${SETTINGS.rounds} rounds of ${SETTINGS.loadSeconds} s per path`);
-    chat[connections] = await interleaved(paths, SETTINGS.rounds, (p) => runChild<LoadResult>('load.ts', loadSpec(p, connections, SETTINGS.loadSeconds)));
+    chat[connections] = await interleaved(chatPaths, SETTINGS.rounds, (p) => runChild<LoadResult>('load.ts', loadSpec(p, connections, SETTINGS.loadSeconds)));
   }
+  for (const floor of floors) await stop(floor.child);
   progress(`time to first byte, ${SETTINGS.ttfbStreams} sequential streams per path`);
   const ttfb = await interleaved(paths, SETTINGS.rounds, (p) => runChild<StreamResult>('streams.ts', streamSpec(p, 'sequential')));
   progress(`${SETTINGS.streams} concurrent streams of ${SETTINGS.streamChunks} chunks, ${SETTINGS.streamRounds} rounds`);
