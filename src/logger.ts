@@ -69,11 +69,28 @@ export function serializeError(err: unknown): Record<string, unknown> {
   };
 }
 
+const WARN = 40;
+
+/**
+ * The only abort signals in this daemon are the ones cut when a client leaves,
+ * and tools cancel requests all the time. @fastify/reply-from logs the upstream
+ * request's AbortError at warn; it is logged at debug instead.
+ */
+function isClientAbort(first: unknown): boolean {
+  return typeof first === 'object' && first !== null && (first as { name?: unknown }).name === 'AbortError';
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: { name: 'vertex-openai-proxy' },
+      hooks: {
+        logMethod(args, method, methodLevel) {
+          if (methodLevel === WARN && isClientAbort(args[0])) return this.debug(...(args as Parameters<Logger['debug']>));
+          return method.apply(this, args);
+        },
+      },
       formatters: { log: redactCredentials },
       serializers: { ...CREDENTIAL_SERIALIZERS, err: serializeError, error: serializeError },
     },

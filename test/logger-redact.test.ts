@@ -29,3 +29,21 @@ t.test('errors stay errors, so their serializer still applies; child bindings ar
   t.match(text, '"message":"boom"');
   t.equal(err.token, 'ya29.C', 'the error itself is unchanged');
 });
+
+t.test('an AbortError logged at warn (a client that left) is logged at debug; other warnings stay warnings', async (t) => {
+  const capture = new LogCapture();
+  const logger = createLogger('debug', capture).child({ reqId: 'r1' });
+  logger.warn(new DOMException('This operation was aborted', 'AbortError'), 'response errored');
+  logger.warn(new Error('socket hang up'), 'response errored');
+  logger.warn({ event: 'x' }, 'failing over');
+  const lines = capture.lines.map((line) => JSON.parse(line) as { level: number; msg: string; reqId: string; err?: { type: string } });
+  t.match(lines, [
+    { level: 20, msg: 'response errored', reqId: 'r1', err: { type: 'AbortError' } },
+    { level: 40, msg: 'response errored', err: { type: 'Error' } },
+    { level: 40, msg: 'failing over' },
+  ]);
+
+  const quiet = new LogCapture();
+  createLogger('info', quiet).warn(new DOMException('aborted', 'AbortError'), 'response errored');
+  t.same(quiet.lines, [], 'nothing at the default level');
+});
