@@ -197,6 +197,10 @@ t.test('no x-goog-user-project when neither config nor ADC names one', async (t)
   const res = await h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_HEADERS, payload: BODY });
   t.equal(res.statusCode, 200);
   t.notOk('x-goog-user-project' in (h.vertex.last?.headers ?? {}));
+
+  const chosen = await h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...JSON_HEADERS, 'x-goog-user-project': 'client-choice' }, payload: BODY });
+  t.equal(chosen.statusCode, 200);
+  t.equal(h.vertex.last?.headers['x-goog-user-project'], 'client-choice', "then a client's own choice is passed on");
 });
 
 t.test("x-goog-user-project comes from the ADC file's quota_project_id", async (t) => {
