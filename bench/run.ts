@@ -160,11 +160,11 @@ async function main(): Promise<void> {
   }
 
   // References for the chat scenarios only: how fast the stack alone, and Node alone, forward on this machine.
-  const floors = [await spawnFloor('stack', upstream, token), await spawnFloor('node', upstream, token)];
-  const chatPaths: Path[] = [
-    ...paths,
-    ...floors.map((floor, i): Path => ({ name: i === 0 ? 'floor-stack' : 'floor-node', url: `${floor.url}/v1/chat/completions`, headers: {}, pids: () => [] })),
-  ];
+  const floors = [
+    { name: 'floor-stack', ...(await spawnFloor('stack', upstream, token)) },
+    { name: 'floor-node', ...(await spawnFloor('node', upstream, token)) },
+  ] as const;
+  const chatPaths: Path[] = [...paths, ...floors.map(({ name, url }): Path => ({ name, url: `${url}/v1/chat/completions`, headers: {}, pids: () => [] }))];
 
   progress('warm-up');
   await interleaved(chatPaths, 1, (p) => runChild<LoadResult>('load.ts', loadSpec(p, 16, 1)));

@@ -69,7 +69,7 @@ export function serializeError(err: unknown): Record<string, unknown> {
   };
 }
 
-const WARN = 40;
+const WARN = pino.levels.values.warn;
 
 /**
  * The only abort signals in this daemon are the ones cut when a client leaves,
