@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import t from 'tap';
-import { translateUpstreamError } from '../src/upstream-errors.ts';
+import { translateUpstreamError } from '../src/proxy/upstream-errors.ts';
 import { googleError, sendJson, sleep } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { loadConfig } from '../src/config.ts';
-import { reloadRoutes, watchForReload } from '../src/reload.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { reloadRoutes, watchForReload } from '../src/config/reload.ts';
 import { startHarness } from './helpers/harness.ts';
 import { sleep } from './helpers/fake-vertex.ts';
 

@@ -2,7 +2,7 @@
 // instant around a token's refresh point and safety margin is exact.
 
 import t, { type Test } from 'tap';
-import { scheduleFor, TokenCache, type AccessToken } from '../src/token-cache.ts';
+import { scheduleFor, TokenCache, type AccessToken } from '../src/credentials/token-cache.ts';
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;

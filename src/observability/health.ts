@@ -3,9 +3,9 @@
 // /readyz says a request could get a token (and a project) right now.
 
 import type { FastifyInstance } from 'fastify';
-import { credentialError, type Credentials } from './credentials.ts';
-import { toOpenAIBody } from './errors.ts';
-import type { Clock } from './token-cache.ts';
+import { credentialError, type Credentials } from '../credentials/adc-credentials.ts';
+import { toOpenAIBody } from '../errors/proxy-error.ts';
+import type { Clock } from '../credentials/token-cache.ts';
 
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 

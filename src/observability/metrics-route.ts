@@ -10,10 +10,10 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { openAIError } from './errors.ts';
-import { createKeyCheck, isAllowedOrigin, presentedKey } from './guard.ts';
+import { openAIError } from '../errors/proxy-error.ts';
+import { createKeyCheck, isAllowedOrigin, presentedKey } from '../guard/local-safety.ts';
 import { modelLabeler, type ProxyMetrics } from './metrics.ts';
-import type { AccessToken, Clock } from './token-cache.ts';
+import type { AccessToken, Clock } from '../credentials/token-cache.ts';
 
 export const METRICS_PATH = '/metrics';
 

@@ -1,7 +1,7 @@
 // `vertex-openai-proxy env`: the lines that point OpenAI tools at this proxy,
 // in the user's shell's syntax, so `eval "$(vertex-openai-proxy env)"` works.
 
-import type { Config } from '../config.ts';
+import type { Config } from '../config/load.ts';
 
 export type Shell = 'sh' | 'fish' | 'powershell';
 export const SHELLS: readonly Shell[] = ['sh', 'fish', 'powershell'];

@@ -4,7 +4,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 
 export class JsonBody {
   readonly raw: Buffer;

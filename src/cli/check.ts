@@ -5,15 +5,15 @@
 // when every step worked.
 
 import { existsSync } from 'node:fs';
-import { principalEmail } from '../adc-reload.ts';
-import { buildApp } from '../app.ts';
-import type { Config } from '../config.ts';
-import { createAdcCredentials, createGoogleAuth, credentialError, type CredentialInfo, type Credentials } from '../credentials.ts';
-import { abortable, createUpstreamAgent } from '../dispatcher.ts';
-import { createLogger } from '../logger.ts';
-import { RouteTable } from '../routing.ts';
-import type { Clock } from '../token-cache.ts';
-import { upstreamUrl } from '../upstream.ts';
+import { principalEmail } from '../credentials/adc-reload.ts';
+import { buildApp } from '../app/build-app.ts';
+import type { Config } from '../config/load.ts';
+import { createAdcCredentials, createGoogleAuth, credentialError, type CredentialInfo, type Credentials } from '../credentials/adc-credentials.ts';
+import { abortable, createUpstreamAgent } from '../proxy/dispatcher.ts';
+import { createLogger } from '../observability/logger.ts';
+import { RouteTable } from '../config/routing.ts';
+import type { Clock } from '../credentials/token-cache.ts';
+import { upstreamUrl } from '../proxy/upstream-url.ts';
 
 export interface CheckOptions {
   readonly config: Config;

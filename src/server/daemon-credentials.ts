@@ -3,10 +3,10 @@
 // once (credential-status.ts).
 
 import type { Logger } from 'pino';
-import { createReloadingCredentials, type ReloadingCredentials } from './adc-reload.ts';
-import type { Config } from './config.ts';
-import { CredentialStatus } from './credential-status.ts';
-import type { ProxyMetrics } from './metrics.ts';
+import { createReloadingCredentials, type ReloadingCredentials } from '../credentials/adc-reload.ts';
+import type { Config } from '../config/load.ts';
+import { CredentialStatus } from '../credentials/status.ts';
+import type { ProxyMetrics } from '../observability/metrics.ts';
 
 export interface DaemonCredentialOptions {
   readonly pollIntervalMs?: number;

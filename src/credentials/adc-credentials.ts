@@ -4,11 +4,11 @@
 // TokenCache decides *when* to ask, so the library's own cache is bypassed.
 
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
-import { credentialError, projectError } from './credential-errors.ts';
-import { ProxyError } from './errors.ts';
+import { credentialError, projectError } from './errors.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 import { TokenCache, type AccessToken, type Clock, type TokenCacheEvents, type TokenSource } from './token-cache.ts';
 
-export { credentialError, NO_CREDENTIALS_HELP } from './credential-errors.ts';
+export { credentialError, NO_CREDENTIALS_HELP } from './errors.ts';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 

@@ -6,16 +6,16 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import { JsonBody } from './body.ts';
-import { credentialError, type Credentials } from './credentials.ts';
+import { credentialError, type Credentials } from '../credentials/adc-credentials.ts';
 import { withAbortSignal, type Requestable } from './dispatcher.ts';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
-import type { AccessToken } from './token-cache.ts';
+import type { AccessToken } from '../credentials/token-cache.ts';
 import { translateErrorResponse, upstreamFailure } from './upstream-errors.ts';
 import { canFailOver, failoverDelayMs, isFailoverStatus, type FailoverEvent } from './failover.ts';
-import type { RouteTable } from './routing.ts';
+import type { RouteTable } from '../config/routing.ts';
 import { replaceTopLevelModel } from './model-rewrite.ts';
-import { OPERATIONS, operationPath, upstreamOrigin, type EndpointTarget, type Operation } from './upstream.ts';
+import { OPERATIONS, operationPath, upstreamOrigin, type EndpointTarget, type Operation } from './upstream-url.ts';
 
 export interface ProxyOptions {
   readonly routes: RouteTable;

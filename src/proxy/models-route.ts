@@ -2,7 +2,7 @@
 // Google: the configured model names plus the advertised default list.
 
 import type { FastifyInstance } from 'fastify';
-import { openAIError } from './errors.ts';
+import { openAIError } from '../errors/proxy-error.ts';
 
 export interface ModelsOptions {
   /** Current names; read per request so a config reload shows at once. */

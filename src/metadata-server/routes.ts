@@ -12,9 +12,9 @@
 // proxy) refused, a loopback `Host` only (no DNS rebinding), and no CORS.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { credentialError, type Credentials } from './credentials.ts';
-import { allowedHostSet, hostOnly } from './guard.ts';
-import type { Clock } from './token-cache.ts';
+import { credentialError, type Credentials } from '../credentials/adc-credentials.ts';
+import { allowedHostSet, hostOnly } from '../guard/local-safety.ts';
+import type { Clock } from '../credentials/token-cache.ts';
 
 export const METADATA_PREFIX = '/computeMetadata/v1';
 export const METADATA_PATHS = {

@@ -2,8 +2,8 @@
 // routed, and which name Vertex receives. Validated entry by entry, with alias
 // chains flattened here so the router never has to follow them.
 
-import { ConfigError, ENDPOINT, fail, headerMap, LOCATION, oneOf, origin, pattern, PROJECT } from './config-values.ts';
-import type { ApiVersion } from './upstream.ts';
+import { ConfigError, ENDPOINT, fail, headerMap, LOCATION, oneOf, origin, pattern, PROJECT } from './values.ts';
+import type { ApiVersion } from '../proxy/upstream-url.ts';
 
 export interface ModelRoute {
   /** The name sent upstream; set only when it differs from the entry's own name. */

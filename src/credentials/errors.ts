@@ -3,7 +3,7 @@
 // errors carry request configs (refresh tokens, assertions, client secrets) and
 // their messages can quote a key file, so only a scrubbed first line survives.
 
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 
 export const NO_CREDENTIALS_HELP =
   'No Google credentials found. Run `gcloud auth application-default login`, ' +

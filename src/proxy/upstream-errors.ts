@@ -3,8 +3,8 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { FastifyReply } from 'fastify';
-import { openAIError, ProxyError, type OpenAIErrorBody, type OpenAIErrorType } from './errors.ts';
-import type { UpstreamResponse } from './proxy.ts';
+import { openAIError, ProxyError, type OpenAIErrorBody, type OpenAIErrorType } from '../errors/proxy-error.ts';
+import type { UpstreamResponse } from './passthrough-route.ts';
 
 const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 

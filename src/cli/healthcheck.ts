@@ -2,7 +2,7 @@
 // answers 200. The container HEALTHCHECK runs this (no curl in the image).
 
 import { request } from 'node:http';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/load.ts';
 import { clientHost } from './env.ts';
 
 export const HEALTHCHECK_TIMEOUT_MS = 3_000;

@@ -3,7 +3,7 @@
 // every request and every probe until someone fixes it.
 
 import type { Logger } from 'pino';
-import { credentialError } from './credentials.ts';
+import { credentialError } from './adc-credentials.ts';
 
 /** Codes of errors that say the credentials themselves are the problem. */
 export const CREDENTIAL_ERROR_CODES: ReadonlySet<string> = new Set([

@@ -8,7 +8,7 @@
 
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { GoogleAuth } from 'google-auth-library';
-import { createAdcCredentials, createGoogleAuth, type Credentials } from './credentials.ts';
+import { createAdcCredentials, createGoogleAuth, type Credentials } from './adc-credentials.ts';
 import type { AccessToken, Clock, TokenCacheEvents } from './token-cache.ts';
 
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import fp from 'fastify-plugin';
-import { openAIError } from './errors.ts';
+import { openAIError } from '../errors/proxy-error.ts';
 
 export interface GuardOptions {
   /** The address the daemon listens on; clients may name it in `Host`. */

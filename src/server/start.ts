@@ -2,17 +2,17 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from './app.ts';
-import type { Config } from './config.ts';
-import type { Credentials } from './credentials.ts';
+import { buildApp } from '../app/build-app.ts';
+import type { Config } from '../config/load.ts';
+import type { Credentials } from '../credentials/adc-credentials.ts';
 import { createDaemonCredentials } from './daemon-credentials.ts';
-import { abortable, createUpstreamAgent } from './dispatcher.ts';
+import { abortable, createUpstreamAgent } from '../proxy/dispatcher.ts';
 import { drainOnClose } from './draining.ts';
-import { createLogger } from './logger.ts';
-import { ProxyMetrics } from './metrics.ts';
-import { endpointPath, upstreamOrigin, type EndpointTarget } from './upstream.ts';
-import { watchForReload } from './reload.ts';
-import { RouteTable } from './routing.ts';
+import { createLogger } from '../observability/logger.ts';
+import { ProxyMetrics } from '../observability/metrics.ts';
+import { endpointPath, upstreamOrigin, type EndpointTarget } from '../proxy/upstream-url.ts';
+import { watchForReload } from '../config/reload.ts';
+import { RouteTable } from '../config/routing.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;

@@ -3,7 +3,7 @@
 
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
+import type { Config } from './load.ts';
 import type { RouteTable } from './routing.ts';
 
 export interface ReloadOptions {

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ApiVersion } from './upstream.ts';
-import { parseModels, type ModelRoute } from './config-models.ts';
+import type { ApiVersion } from '../proxy/upstream-url.ts';
+import { parseModels, type ModelRoute } from './models.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
-import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
+import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './values.ts';
 
 export { ConfigError };
 
@@ -52,7 +52,7 @@ export interface ConfigSources {
   readonly defaultModels?: () => string[];
 }
 
-const DEFAULT_MODELS_FILE = new URL('../config/default-models.yaml', import.meta.url);
+const DEFAULT_MODELS_FILE = new URL('../../config/default-models.yaml', import.meta.url);
 
 export function readDefaultModels(): string[] {
   try {

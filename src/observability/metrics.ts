@@ -4,9 +4,9 @@
 // names, status codes and configured locations; never raw paths or user input.
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CredentialEvents } from './adc-reload.ts';
-import type { FailoverEvent } from './failover.ts';
-import type { AccessToken, Clock } from './token-cache.ts';
+import type { CredentialEvents } from '../credentials/adc-reload.ts';
+import type { FailoverEvent } from '../proxy/failover.ts';
+import type { AccessToken, Clock } from '../credentials/token-cache.ts';
 
 const PREFIX = 'vertex_openai_proxy_';
 

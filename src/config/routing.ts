@@ -2,8 +2,8 @@
 // entry, or the default route for every other model (so any Gemini model works
 // with no config at all).
 
-import type { ModelRoute } from './config-models.ts';
-import type { ApiVersion, EndpointTarget } from './upstream.ts';
+import type { ModelRoute } from './models.ts';
+import type { ApiVersion, EndpointTarget } from '../proxy/upstream-url.ts';
 
 export interface RouteDefaults {
   readonly baseUrl: string | undefined;

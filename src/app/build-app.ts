@@ -3,22 +3,22 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { JsonBody, jsonBodies } from './body.ts';
-import type { Config } from './config.ts';
-import type { Credentials } from './credentials.ts';
-import type { Requestable } from './dispatcher.ts';
-import { answerClientError, openAIError, ProxyError, toOpenAIBody } from './errors.ts';
-import { isCredentialError } from './credential-status.ts';
-import { localSafety } from './guard.ts';
-import { healthRoutes, PROBE_PATHS } from './health.ts';
-import { METADATA_OPEN_PATHS, metadataServerRoutes } from './metadata-server.ts';
-import { ProxyMetrics } from './metrics.ts';
-import { METRICS_PATH, metricsRoutes } from './metrics-route.ts';
-import { modelsRoutes } from './models-route.ts';
-import { proxyRoutes } from './proxy.ts';
-import { RouteTable } from './routing.ts';
-import type { Clock } from './token-cache.ts';
-import { OPERATIONS } from './upstream.ts';
+import { JsonBody, jsonBodies } from '../proxy/body.ts';
+import type { Config } from '../config/load.ts';
+import type { Credentials } from '../credentials/adc-credentials.ts';
+import type { Requestable } from '../proxy/dispatcher.ts';
+import { answerClientError, openAIError, ProxyError, toOpenAIBody } from '../errors/proxy-error.ts';
+import { isCredentialError } from '../credentials/status.ts';
+import { localSafety } from '../guard/local-safety.ts';
+import { healthRoutes, PROBE_PATHS } from '../observability/health.ts';
+import { METADATA_OPEN_PATHS, metadataServerRoutes } from '../metadata-server/routes.ts';
+import { ProxyMetrics } from '../observability/metrics.ts';
+import { METRICS_PATH, metricsRoutes } from '../observability/metrics-route.ts';
+import { modelsRoutes } from '../proxy/models-route.ts';
+import { proxyRoutes } from '../proxy/passthrough-route.ts';
+import { RouteTable } from '../config/routing.ts';
+import type { Clock } from '../credentials/token-cache.ts';
+import { OPERATIONS } from '../proxy/upstream-url.ts';
 
 export interface AppDeps {
   readonly credentials: Credentials;

@@ -3,7 +3,7 @@
 
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openAIError } from './errors.ts';
+import { openAIError } from '../errors/proxy-error.ts';
 
 /** For a server that listens: call before `listen`. Draining is the time between Fastify's close and exit. */
 export function drainOnClose(app: FastifyInstance): void {
