@@ -3,7 +3,19 @@
 // with no config at all).
 
 import type { ModelRoute } from './models.ts';
-import type { ApiVersion, EndpointTarget } from '../proxy/upstream-url.ts';
+
+export type ApiVersion = 'v1' | 'v1beta1';
+
+/** One Vertex AI endpoint a request may go to. */
+export interface EndpointTarget {
+  /** Scheme and host only, e.g. `https://europe-west4-aiplatform.googleapis.com`. */
+  readonly baseUrl?: string | undefined;
+  readonly apiVersion: ApiVersion;
+  readonly project: string;
+  readonly location: string;
+  /** `openapi` for Gemini, or the numeric ID of a self-deployed endpoint. */
+  readonly endpoint: string;
+}
 
 export interface RouteDefaults {
   readonly baseUrl: string | undefined;

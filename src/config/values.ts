@@ -2,7 +2,7 @@
 // the user wrote it (env var, flag, or `file: key`), and throws a ConfigError
 // naming that key and what is allowed.
 
-import { RESERVED_EXTRA_HEADERS } from '../proxy/headers.ts';
+import { RESERVED_EXTRA_HEADERS } from './header-names.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -1,6 +1,7 @@
 // Pure header rewriting for both directions of the proxy.
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP_HEADERS, RESERVED_EXTRA_HEADERS } from '../config/header-names.ts';
 
 /** Client credentials meant for OpenAI or for us, never for Google. */
 const CLIENT_CREDENTIAL_HEADERS = [
@@ -12,24 +13,7 @@ const CLIENT_CREDENTIAL_HEADERS = [
   'openai-project',
 ];
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) plus `expect`: undici refuses some of
-// these outright, and a request carrying them must still go through.
-const HOP_BY_HOP_HEADERS = [
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-authorization',
-  'proxy-connection',
-  'expect',
-  'transfer-encoding',
-];
-
 const STRIPPED_REQUEST_HEADERS = new Set([...CLIENT_CREDENTIAL_HEADERS, ...HOP_BY_HOP_HEADERS]);
-
-// Configured extra headers may add to the request, not break its framing or target.
-export const RESERVED_EXTRA_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'host', 'content-length']);
 
 export interface UpstreamAuth {
   readonly token: string;

@@ -1,19 +1,11 @@
 // Pure construction of Vertex AI URLs. Nothing a client sends reaches these
 // functions except through the validated config and the fixed operation list.
 
-export type ApiVersion = 'v1' | 'v1beta1';
+import type { EndpointTarget } from '../config/routing.ts';
+
+export type { EndpointTarget };
 
 export type Operation = 'chat/completions' | 'completions' | 'embeddings';
-
-export interface EndpointTarget {
-  /** Scheme and host only, e.g. `https://europe-west4-aiplatform.googleapis.com`. */
-  readonly baseUrl?: string | undefined;
-  readonly apiVersion: ApiVersion;
-  readonly project: string;
-  readonly location: string;
-  /** `openapi` for Gemini, or the numeric ID of a self-deployed endpoint. */
-  readonly endpoint: string;
-}
 
 /** Client paths we forward, each mapped to a fixed operation. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map([
