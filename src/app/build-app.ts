@@ -7,8 +7,9 @@ import { JsonBody, jsonBodies } from '../proxy/body.ts';
 import type { Config } from '../config/load.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
 import type { Requestable } from '../proxy/dispatcher.ts';
-import { answerClientError, openAIError, ProxyError, toOpenAIBody } from '../errors/proxy-error.ts';
-import { isCredentialError } from '../credentials/status.ts';
+import { answerClientError } from '../errors/client-error.ts';
+import { ProxyError, sendError } from '../errors/proxy-error.ts';
+import { isCredentialError } from '../credentials/errors.ts';
 import { localSafety } from '../guard/local-safety.ts';
 import { healthRoutes, PROBE_PATHS } from '../observability/health.ts';
 import { METADATA_OPEN_PATHS, metadataServerRoutes } from '../metadata-server/routes.ts';
@@ -18,7 +19,6 @@ import { modelsRoutes } from '../proxy/models-route.ts';
 import { proxyRoutes } from '../proxy/passthrough-route.ts';
 import { RouteTable } from '../config/routing.ts';
 import type { Clock } from '../credentials/token-cache.ts';
-import { OPERATIONS } from '../proxy/upstream-url.ts';
 
 export interface AppDeps {
   readonly credentials: Credentials;
@@ -36,11 +36,12 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-const MEDIA_ERRORS: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'request_too_large', 'Request body is larger than the limit (see PROXY_BODY_LIMIT_MB).'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json', 'Request body is empty; send a JSON object.'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_request', 'Content-Length does not match the body.'],
+// Fastify's own body errors, as the catalogue's.
+const BODY_ERRORS: Record<string, () => ProxyError> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new ProxyError('unsupported_media_type'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new ProxyError('request_too_large'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new ProxyError('invalid_json', ''),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new ProxyError('invalid_request', 'Content-Length does not match the body.'),
 };
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
@@ -61,7 +62,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requestTimeout: 120_000,
     clientErrorHandler: answerClientError,
     frameworkErrors: (error, _request, reply) => {
-      void (reply as FastifyReply).code(400).send(openAIError(400, 'invalid_request', error.message));
+      void sendError(reply as FastifyReply, new ProxyError('invalid_request', error.message));
     },
   });
 
@@ -84,13 +85,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     const proxyError = toProxyError(error);
     // Credential failures are logged once per change by CredentialStatus, not per request.
     if (proxyError.statusCode >= 500 && !isCredentialError(proxyError)) request.log.error({ err: error }, 'request failed');
-    return reply.code(proxyError.statusCode).type('application/json').send(toOpenAIBody(proxyError));
+    return sendError(reply, proxyError);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const paths = [...OPERATIONS.keys()].filter((p) => p.startsWith('/v1/')).join(', ');
-    const message = `${request.method} ${request.url.split('?', 1)[0]} is not supported by this proxy. Supported: POST ${paths}, and GET /v1/models (also without /v1).`;
-    return reply.code(404).send(openAIError(404, 'unsupported_path', message));
+    return sendError(reply, new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`));
   });
 
   const routes = deps.routes ?? new RouteTable(config);
@@ -138,13 +137,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 export function toProxyError(error: FastifyError | Error): ProxyError {
   if (error instanceof ProxyError) return error;
   const code = (error as FastifyError).code;
-  const known = code ? MEDIA_ERRORS[code] : undefined;
-  if (known) return new ProxyError(...known);
+  const known = code ? BODY_ERRORS[code] : undefined;
+  if (known) return known();
   const status = (error as FastifyError).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new ProxyError(status, 'invalid_request', error.message);
-  }
-  return new ProxyError(500, 'internal_error', 'The proxy failed to handle this request; see its log.');
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ProxyError('invalid_request', error.message);
+  return new ProxyError('internal_error');
 }
 
 function logRequest(request: FastifyRequest, reply: FastifyReply): void {

@@ -8,8 +8,6 @@ import { credentialError, projectError } from './errors.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { TokenCache, type AccessToken, type Clock, type TokenCacheEvents, type TokenSource } from './token-cache.ts';
 
-export { credentialError, NO_CREDENTIALS_HELP } from './errors.ts';
-
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 // Used only when a credential type reports no expiry: short, so we ask again soon.
@@ -106,7 +104,7 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
         (answer) => answer.token,
         (err: unknown) => Promise.reject(credentialError(err)),
       );
-      if (!value) throw new ProxyError(503, 'token_unavailable', 'The credential returned an empty access token.');
+      if (!value) throw new ProxyError('token_unavailable', 'the credential returned an empty access token');
       return { value, expiresAt: expiryOf(authClient, now), quotaProject: authClient.quotaProjectId ?? undefined };
     });
 
@@ -132,7 +130,7 @@ function expiryOf(authClient: AuthClient, now: Clock): number {
   const expiry = authClient.credentials?.expiry_date;
   if (typeof expiry !== 'number') return now() + FALLBACK_LIFETIME_MS;
   if (expiry <= now()) {
-    throw new ProxyError(503, 'token_unavailable', 'The credential returned an access token that has already expired; check the system clock.');
+    throw new ProxyError('token_unavailable', 'the credential returned an access token that has already expired; check the system clock');
   }
   return expiry;
 }

@@ -3,20 +3,7 @@
 // errors carry request configs (refresh tokens, assertions, client secrets) and
 // their messages can quote a key file, so only a scrubbed first line survives.
 
-import { ProxyError } from '../errors/proxy-error.ts';
-
-export const NO_CREDENTIALS_HELP =
-  'No Google credentials found. Run `gcloud auth application-default login`, ' +
-  'or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, ' +
-  'or run where a metadata server provides them (GCE, GKE, Cloud Run).';
-
-const FIX_HINT =
-  'If this persists, run `gcloud auth application-default login`, ' +
-  'or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file.';
-
-const PROJECT_HELP =
-  'No Google Cloud project configured and ADC reports none. ' +
-  'Set GOOGLE_CLOUD_PROJECT (or `gcloud config set project PROJECT_ID`).';
+import { ProxyError, type ErrorCode } from '../errors/proxy-error.ts';
 
 const MAX_DETAIL_CHARS = 300;
 
@@ -27,35 +14,35 @@ const REJECTED_GRANT = /invalid_grant|invalid_rapt|reauth/i;
 // IAM generateAccessToken (impersonation) and STS refusing the principal.
 const PERMISSION_DENIED = /PERMISSION_DENIED|access_denied|unauthorized_client|permission .{0,80} denied/i;
 
-const PERMISSION_HELP =
-  'When impersonating a service account, the signed-in principal needs ' +
-  '`roles/iam.serviceAccountTokenCreator` on it (`gcloud iam service-accounts add-iam-policy-binding SA_EMAIL ' +
-  '--member=user:YOU --role=roles/iam.serviceAccountTokenCreator`). On GCE or GKE, check that the VM or node ' +
-  'service account (or the Workload Identity binding) exists and allows the cloud-platform scope. ' +
-  'Or log in again with `gcloud auth application-default login`.';
+/** Codes of errors that say the credentials themselves are the problem. */
+export const CREDENTIAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'credentials_not_found',
+  'credentials_expired',
+  'credentials_permission_denied',
+  'token_unavailable',
+  'project_unknown',
+]);
+
+/** True for errors CredentialStatus logs once per change: callers need not log them per request. */
+export function isCredentialError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CREDENTIAL_ERROR_CODES.has(code as ErrorCode);
+}
 
 /** Maps any credential failure to the 503 a client sees. Never keeps `err` itself. */
 export function credentialError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
   const message = messageOf(err);
-  if (NO_ADC.test(message)) return new ProxyError(503, 'credentials_not_found', NO_CREDENTIALS_HELP);
-  if (REJECTED_GRANT.test(message)) {
-    return new ProxyError(
-      503,
-      'credentials_expired',
-      'Google rejected the stored credentials (invalid_grant). Run `gcloud auth application-default login` again.',
-    );
-  }
-  if (PERMISSION_DENIED.test(message) || statusOf(err) === 403) {
-    return new ProxyError(503, 'credentials_permission_denied', `Google denied the token request: ${detail(message)}. ${PERMISSION_HELP}`);
-  }
-  return new ProxyError(503, 'token_unavailable', `Could not get a Google access token: ${detail(message)}. ${FIX_HINT}`);
+  if (NO_ADC.test(message)) return new ProxyError('credentials_not_found');
+  if (REJECTED_GRANT.test(message)) return new ProxyError('credentials_expired');
+  if (PERMISSION_DENIED.test(message) || statusOf(err) === 403) return new ProxyError('credentials_permission_denied', detail(message));
+  return new ProxyError('token_unavailable', detail(message));
 }
 
 /** A failed project lookup: "none found" has its own fix; anything else is a credential failure. */
 export function projectError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
-  if (NO_PROJECT.test(messageOf(err))) return new ProxyError(503, 'project_unknown', PROJECT_HELP);
+  if (NO_PROJECT.test(messageOf(err))) return new ProxyError('project_unknown');
   return credentialError(err);
 }
 

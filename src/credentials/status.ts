@@ -3,22 +3,7 @@
 // every request and every probe until someone fixes it.
 
 import type { Logger } from 'pino';
-import { credentialError } from './adc-credentials.ts';
-
-/** Codes of errors that say the credentials themselves are the problem. */
-export const CREDENTIAL_ERROR_CODES: ReadonlySet<string> = new Set([
-  'credentials_not_found',
-  'credentials_expired',
-  'credentials_permission_denied',
-  'token_unavailable',
-  'project_unknown',
-]);
-
-/** True for errors this status already logs: callers need not log them per request. */
-export function isCredentialError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CREDENTIAL_ERROR_CODES.has(code);
-}
+import { credentialError } from './errors.ts';
 
 type StatusLogger = Pick<Logger, 'info' | 'error'>;
 

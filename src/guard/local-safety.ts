@@ -3,10 +3,10 @@
 // These checks run before anything else touches a request.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import fp from 'fastify-plugin';
-import { openAIError } from '../errors/proxy-error.ts';
+import { ProxyError, sendError } from '../errors/proxy-error.ts';
 
 export interface GuardOptions {
   /** The address the daemon listens on; clients may name it in `Host`. */
@@ -69,31 +69,25 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 
-type Denial = readonly [status: number, code: string, message: string];
-
-function deny(reply: FastifyReply, [status, code, message]: Denial): FastifyReply {
-  return reply.code(status).type('application/json').send(openAIError(status, code, message));
-}
-
 async function guard(app: FastifyInstance, options: GuardOptions): Promise<void> {
   const hosts = allowedHostSet(options.listenHost, options.allowedHosts);
   const keyMatches = options.apiKeys.length > 0 ? createKeyCheck(options.apiKeys) : undefined;
 
   /** Why `request` may not go on, or undefined when it may. */
-  function refusal(request: FastifyRequest): Denial | undefined {
+  function refusal(request: FastifyRequest): ProxyError | undefined {
     // An absolute-form target (`POST http://host/...`) names its own host, which
     // a forward proxy would obey. We are not one: only `/path` targets are served.
     if (!request.url.startsWith('/')) {
-      return [400, 'invalid_request_target', 'Send requests to a path such as /v1/chat/completions; this is not a forward proxy.'];
+      return new ProxyError('invalid_request_target');
     }
     const open = options.openPaths.has(request.routeOptions.url ?? '');
     const host = hostOnly(request.headers.host ?? '');
     if (!open && hosts !== 'any' && !hosts.has(host)) {
-      return [403, 'host_not_allowed', `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it.`];
+      return new ProxyError('host_not_allowed', host);
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !isAllowedOrigin(origin, options.corsOrigins)) {
-      return [403, 'origin_not_allowed', `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`];
+      return new ProxyError('origin_not_allowed', origin);
     }
     // Probes spend nothing, but /readyz names the project: web pages still may not read it.
     if (open) return undefined;
@@ -101,10 +95,10 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
       // Browsers send no credentials on a preflight. @fastify/cors would answer
       // a non-preflight OPTIONS in plain text, so refuse it here.
       const preflight = origin !== undefined && request.headers['access-control-request-method'] !== undefined;
-      return preflight ? undefined : [400, 'invalid_preflight', 'OPTIONS is only answered as a CORS preflight (Origin and Access-Control-Request-Method).'];
+      return preflight ? undefined : new ProxyError('invalid_preflight');
     }
     if (keyMatches && !keyMatches(presentedKey(request))) {
-      return [401, 'invalid_api_key', 'Missing or wrong API key for this proxy (see PROXY_API_KEY).'];
+      return new ProxyError('invalid_api_key');
     }
     return undefined;
   }
@@ -112,7 +106,7 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
   // Callback style: on the hot path, an async hook costs a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     const denial = refusal(request);
-    if (denial) deny(reply, denial);
+    if (denial) sendError(reply, denial);
     else done();
   });
 

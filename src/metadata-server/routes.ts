@@ -12,7 +12,8 @@
 // proxy) refused, a loopback `Host` only (no DNS rebinding), and no CORS.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { credentialError, type Credentials } from '../credentials/adc-credentials.ts';
+import type { Credentials } from '../credentials/adc-credentials.ts';
+import { credentialError } from '../credentials/errors.ts';
 import { allowedHostSet, hostOnly } from '../guard/local-safety.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 

@@ -3,8 +3,9 @@
 // /readyz says a request could get a token (and a project) right now.
 
 import type { FastifyInstance } from 'fastify';
-import { credentialError, type Credentials } from '../credentials/adc-credentials.ts';
-import { toOpenAIBody } from '../errors/proxy-error.ts';
+import type { Credentials } from '../credentials/adc-credentials.ts';
+import { credentialError } from '../credentials/errors.ts';
+import { sendError } from '../errors/proxy-error.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
@@ -41,7 +42,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       const body: ReadyBody = { status: 'ready', project, tokenExpiresInSeconds: secondsLeft };
       return body;
     } catch (err) {
-      return reply.code(503).type('application/json').send(toOpenAIBody(credentialError(err)));
+      return sendError(reply, credentialError(err));
     }
   });
 }

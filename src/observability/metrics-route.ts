@@ -10,7 +10,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { openAIError } from '../errors/proxy-error.ts';
+import { ProxyError, sendError } from '../errors/proxy-error.ts';
 import { createKeyCheck, isAllowedOrigin, presentedKey } from '../guard/local-safety.ts';
 import { modelLabeler, type ProxyMetrics } from './metrics.ts';
 import type { AccessToken, Clock } from '../credentials/token-cache.ts';
@@ -66,10 +66,10 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsRouteOptions)
   app.get(METRICS_PATH, async (request, reply) => {
     const origin = request.headers.origin;
     if (origin !== undefined && !isAllowedOrigin(origin, options.corsOrigins)) {
-      return reply.code(403).send(openAIError(403, 'origin_not_allowed', `Origin "${origin}" is not allowed.`));
+      return sendError(reply, new ProxyError('origin_not_allowed', origin));
     }
     if (keyMatches && !keyMatches(presentedKey(request))) {
-      return reply.code(401).send(openAIError(401, 'invalid_api_key', 'Missing or wrong API key for this proxy (see PROXY_API_KEY).'));
+      return sendError(reply, new ProxyError('invalid_api_key'));
     }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -23,10 +23,10 @@ export function parseJsonBody(raw: Buffer): JsonBody {
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw new ProxyError(400, 'invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
+    throw new ProxyError('invalid_json', (err as Error).message);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ProxyError(400, 'invalid_request_body', 'Request body must be a JSON object.');
+    throw new ProxyError('invalid_request_body');
   }
   return new JsonBody(raw, json as Record<string, unknown>);
 }

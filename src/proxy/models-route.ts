@@ -1,8 +1,8 @@
 // GET /v1/models answered locally, in OpenAI's list format, without calling
 // Google: the configured model names plus the advertised default list.
 
-import type { FastifyInstance } from 'fastify';
-import { openAIError } from '../errors/proxy-error.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyError, sendError } from '../errors/proxy-error.ts';
 
 export interface ModelsOptions {
   /** Current names; read per request so a config reload shows at once. */
@@ -25,11 +25,11 @@ export async function modelsRoutes(app: FastifyInstance, options: ModelsOptions)
   app.get('/v1/models', list);
   app.get('/models', list);
 
-  const retrieve = async (request: { params: unknown }, reply: { code(status: number): { send(body: unknown): unknown } }) => {
+  const retrieve = async (request: FastifyRequest, reply: FastifyReply) => {
     // IDs contain slashes (google/gemini-2.5-flash); SDKs may send them encoded.
     const id = decodeURIComponent((request.params as { '*': string })['*']);
     if (options.modelIds().includes(id)) return modelObject(id);
-    return reply.code(404).send(openAIError(404, 'model_not_found', `The model "${id}" is not listed by this proxy. Any model ID is still forwarded to Vertex AI.`));
+    return sendError(reply, new ProxyError('model_not_found', id));
   };
   app.get('/v1/models/*', retrieve);
   app.get('/models/*', retrieve);

@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import { JsonBody } from './body.ts';
-import { credentialError, type Credentials } from '../credentials/adc-credentials.ts';
+import type { Credentials } from '../credentials/adc-credentials.ts';
+import { credentialError } from '../credentials/errors.ts';
 import { withAbortSignal, type Requestable } from './dispatcher.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
@@ -60,7 +61,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
   async function prepare(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const body = request.body;
     if (!(body instanceof JsonBody)) {
-      throw new ProxyError(415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
+      throw new ProxyError('unsupported_media_type');
     }
     // Before any await: a client that leaves while we wait for a token must not be missed.
     const abort = abortOnClientClose(reply);

@@ -74,14 +74,14 @@ function isTlsCode(code: string): boolean {
 export function upstreamFailure(error: Error): ProxyError {
   const codes = errorCodes(error);
   if (codes.some((code) => TIMEOUT_CODES.has(code))) {
-    return new ProxyError(504, 'upstream_timeout', 'Vertex AI did not answer in time (see PROXY_UPSTREAM_TIMEOUT_SECONDS).');
+    return new ProxyError('upstream_timeout');
   }
   const tlsCode = codes.find(isTlsCode);
   if (tlsCode) {
-    return new ProxyError(502, 'upstream_tls_error', `TLS to Vertex AI failed (${tlsCode}): the certificate could not be verified, so no token was sent.`);
+    return new ProxyError('upstream_tls_error', tlsCode);
   }
   const cause = deepestMessage(error);
-  return new ProxyError(502, 'upstream_unreachable', `Could not reach Vertex AI: ${cause}`);
+  return new ProxyError('upstream_unreachable', cause);
 }
 
 function errorCodes(error: unknown): string[] {

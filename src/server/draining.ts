@@ -3,7 +3,7 @@
 
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openAIError } from '../errors/proxy-error.ts';
+import { ProxyError, sendError } from '../errors/proxy-error.ts';
 
 /** For a server that listens: call before `listen`. Draining is the time between Fastify's close and exit. */
 export function drainOnClose(app: FastifyInstance): void {
@@ -16,10 +16,7 @@ export function drainOnClose(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     if (!draining()) return done();
     request.log.debug('shutting down: request refused');
-    reply
-      .code(503)
-      .type('application/json')
-      .send(openAIError(503, 'shutting_down', 'The proxy is shutting down; retry on a new connection.'));
+    sendError(reply, new ProxyError('shutting_down'));
   });
 
   // Node ends the connections idle when close() starts. One whose stream
