@@ -1,0 +1,62 @@
+// Regression tests from the adversarial run (issue: hardening): what an
+// upstream or a token source does wrong ends one request, never the daemon.
+
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import t from 'tap';
+import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
+import { assertOpenAIError } from './helpers/openai-error.ts';
+
+const BODY = JSON.stringify(CHAT_BODY);
+
+function chat(h: Harness) {
+  return h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_HEADERS, payload: BODY });
+}
+
+t.test('an upstream status of 600 or more gets the client a 502, and the daemon keeps serving', async (t) => {
+  const h = await startHarness(t);
+  for (const status of [600, 999]) {
+    h.vertex.next((_req, _body, res) => {
+      res.socket?.end(`HTTP/1.1 ${status} Weird\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    });
+    const res = await chat(h);
+    t.equal(res.statusCode, 502, `upstream ${status}`);
+    assertOpenAIError(t, res.body, { code: 'upstream_bad_status', type: 'api_error' });
+  }
+  const after = await chat(h);
+  t.equal(after.statusCode, 200, 'the next request is served');
+});
+
+t.test('an upstream gzip bomb is not inflated beyond the error-body cap', async (t) => {
+  const h = await startHarness(t);
+  // 64 MiB of zeros compress to ~64 KiB; the cap is 1 MiB of decoded text.
+  const bomb = await promisify(zlib.gzip)(Buffer.alloc(64 * 1024 * 1024));
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(500, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
+  });
+  const before = process.memoryUsage().arrayBuffers;
+  const res = await chat(h);
+  t.equal(res.statusCode, 500);
+  const { error } = assertOpenAIError(t, res.body, { type: 'api_error' });
+  t.ok(error.message.length < 1000, 'a short message');
+  t.ok(process.memoryUsage().arrayBuffers - before < 32 * 1024 * 1024, 'the bomb was not inflated');
+});
+
+t.test('a stray exception is logged and the process keeps serving', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const script = `
+    import { keepServingOnStrayErrors } from './src/server.ts';
+    keepServingOnStrayErrors({ error: (fields, msg) => console.log(msg, fields.err.message) });
+    setImmediate(() => { throw new Error('boom'); });
+    Promise.reject(new Error('rejected'));
+    setTimeout(() => console.log('still alive'), 50);
+  `;
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url).pathname }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+  });
+  t.match(output, /uncaught exception on a request path; still serving boom/);
+  t.match(output, /unhandled rejection on a request path; still serving rejected/);
+  t.match(output, /still alive/);
+});
