@@ -29,6 +29,8 @@ export interface Config {
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly upstreamTimeoutMs: number;
+  /** Deadline for one token fetch (or project lookup) from the credential source. */
+  readonly tokenTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly configPath: string | undefined;
   /** Per-model routes from the config file's `models` map. */
@@ -93,6 +95,7 @@ const FIELDS = {
   bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
   upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
   shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
+  tokenTimeoutSeconds: { env: ['PROXY_TOKEN_TIMEOUT_SECONDS'], parse: number(0.01, 600) },
   models: { env: [], parse: parseModels },
   listedModels: { env: [], parse: list },
   failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
@@ -116,6 +119,7 @@ const DEFAULTS: Record<FileKey, unknown> = {
   bodyLimitMb: 32,
   upstreamTimeoutSeconds: 600,
   shutdownGraceSeconds: 30,
+  tokenTimeoutSeconds: 15,
   models: {},
   listedModels: undefined,
   failoverMaxWaitSeconds: 5,
@@ -150,6 +154,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
     upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
     shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
+    tokenTimeoutMs: Math.round((v.tokenTimeoutSeconds as number) * 1000),
     configPath,
     models: Object.freeze(v.models),
     listedModels: Object.freeze(v.listedModels ?? (sources.defaultModels ?? readDefaultModels)()),

@@ -60,3 +60,29 @@ t.test('a stray exception is logged and the process keeps serving', async (t) =>
   t.match(output, /unhandled rejection on a request path; still serving rejected/);
   t.match(output, /still alive/);
 });
+
+t.test('a token fetch that never answers ends at its deadline; /readyz answers within a second; the source recovers', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_TOKEN_TIMEOUT_SECONDS: '2', GOOGLE_CLOUD_PROJECT: 'p' } });
+  h.metadata.hangTokens = true;
+  const started = performance.now();
+  const [first, second] = await Promise.all([chat(h), chat(h)]);
+  for (const res of [first, second]) {
+    t.equal(res.statusCode, 503);
+    assertOpenAIError(t, res.body, { code: 'token_unavailable' });
+  }
+  t.ok(performance.now() - started < 8_000, 'waiting requests are released at the deadline');
+
+  const probeStarted = performance.now();
+  const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
+  t.equal(ready.statusCode, 503);
+  t.ok(performance.now() - probeStarted < 1_500, '/readyz answered within a second');
+
+  const again = await chat(h);
+  t.equal(again.statusCode, 503, 'the next request starts a fresh fetch, which meets the deadline too');
+  t.ok(h.metadata.tokenRequests >= 2, 'a fresh fetch was started');
+
+  h.metadata.hangTokens = false;
+  const recovered = await chat(h);
+  t.equal(recovered.statusCode, 200, 'served once the source answers');
+  t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+});
