@@ -28,6 +28,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** What request bodies in flight may hold together; beyond it, 503 with Retry-After. */
+  readonly bodyMemoryBytes: number;
   readonly upstreamTimeoutMs: number;
   /** Deadline for one token fetch (or project lookup) from the credential source. */
   readonly tokenTimeoutMs: number;
@@ -93,6 +95,7 @@ const FIELDS = {
   corsOrigins: { env: ['PROXY_CORS_ORIGINS'], parse: originList },
   logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },
   bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
+  bodyMemoryMb: { env: ['PROXY_BODY_MEMORY_MB'], parse: number(0.001, 65536) },
   upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
   shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
   tokenTimeoutSeconds: { env: ['PROXY_TOKEN_TIMEOUT_SECONDS'], parse: number(0.01, 600) },
@@ -117,6 +120,8 @@ const DEFAULTS: Record<FileKey, unknown> = {
   corsOrigins: [],
   logLevel: 'info',
   bodyLimitMb: 32,
+  // Two bodies at the default limit; sized for the Kubernetes example's memory limit.
+  bodyMemoryMb: 64,
   upstreamTimeoutSeconds: 600,
   shutdownGraceSeconds: 30,
   tokenTimeoutSeconds: 15,
@@ -152,6 +157,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     corsOrigins: Object.freeze(v.corsOrigins),
     logLevel: v.logLevel,
     bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
+    bodyMemoryBytes: Math.round((v.bodyMemoryMb as number) * 1024 * 1024),
     upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
     shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
     tokenTimeoutMs: Math.round((v.tokenTimeoutSeconds as number) * 1000),

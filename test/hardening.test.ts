@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import t from 'tap';
 import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
+import { rawRequest } from './helpers/raw-http.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
@@ -85,4 +86,32 @@ t.test('a token fetch that never answers ends at its deadline; /readyz answers w
   const recovered = await chat(h);
   t.equal(recovered.statusCode, 200, 'served once the source answers');
   t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+});
+
+t.test('request bodies in flight are bounded together: beyond the budget, 503 with Retry-After', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_BODY_MEMORY_MB: '1' }, vertex: { chunkDelayMs: 100, chunks: 5 } });
+  await h.listen();
+  const big = JSON.stringify({ ...CHAT_BODY, stream: true, padding: 'x'.repeat(700 * 1024) });
+  const post = (body: string) =>
+    fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const first = await post(big);
+  t.equal(first.status, 200, 'a lone large body is admitted');
+  // The first stream is still being answered: its body is still held.
+  const second = await post(big);
+  t.equal(second.status, 503);
+  t.equal(second.headers.get('retry-after'), '1');
+  assertOpenAIError(t, await second.text(), { code: 'proxy_overloaded' });
+  const chunkedBig = await rawRequest(h.url, {
+    target: '/v1/chat/completions',
+    headers: [['Host', '127.0.0.1'], ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']],
+    chunked: [big.slice(0, 400 * 1024), big.slice(400 * 1024)],
+  });
+  t.equal(chunkedBig.status, 503, 'a chunked body is counted as it arrives');
+  const small = await post(JSON.stringify(CHAT_BODY));
+  t.equal(small.status, 200, 'small bodies still fit');
+  await small.text();
+  await first.text();
+  const third = await post(big);
+  t.equal(third.status, 200, 'admitted again once the first answer ended');
+  await third.text();
 });
