@@ -73,7 +73,8 @@ t.test('/readyz reports the project and the token time left, never the token', a
   t.equal(health.status, 200);
   t.same(JSON.parse(health.text), { status: 'ok' });
 
-  const ready = await get(url, '/readyz');
+  // A cold probe may answer 503 "no token yet" while the first fetch runs: poll, as kubelets do.
+  const ready = await waitUntilReady(url);
   t.equal(ready.status, 200, 'open without the local API key, like /healthz');
   const body = JSON.parse(ready.text);
   t.same(Object.keys(body).sort(), ['project', 'status', 'tokenExpiresInSeconds']);
@@ -91,7 +92,7 @@ t.test('/readyz reports the project and the token time left, never the token', a
 t.test('/readyz names the configured project over the one ADC reports', async (t) => {
   const h = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'configured-project' } });
   const url = await h.listen();
-  const ready = await get(url, '/readyz');
+  const ready = await waitUntilReady(url);
   t.equal(ready.status, 200);
   t.equal(JSON.parse(ready.text).project, 'configured-project');
 });

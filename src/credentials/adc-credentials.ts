@@ -24,6 +24,9 @@ const ALWAYS_REFRESH_THRESHOLD_MS = 365 * 24 * 3600 * 1000;
 // project lookup can spawn `gcloud` and probe the metadata server).
 const REDISCOVER_AFTER_MS = 2_000;
 
+/** How long one token fetch or project lookup may take (PROXY_TOKEN_TIMEOUT_SECONDS). */
+export const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
+
 export interface CredentialInfo {
   /** e.g. `authorized_user`, `service_account`, `metadata_server`. */
   readonly type: string;
@@ -37,6 +40,8 @@ export interface Credentials extends TokenSource {
   describe(): Promise<CredentialInfo>;
   /** The usable cached token, if any, without I/O. */
   peek(): AccessToken | undefined;
+  /** Why the last token fetch failed, until one succeeds; without I/O. */
+  lastError(): unknown;
 }
 
 export interface AdcOptions {
@@ -46,6 +51,8 @@ export interface AdcOptions {
   readonly auth?: GoogleAuth;
   /** Builds a GoogleAuth; called again to rediscover after a failure. */
   readonly createAuth?: () => GoogleAuth;
+  /** Deadline for one token fetch or project lookup; default DEFAULT_TOKEN_TIMEOUT_MS. */
+  readonly fetchTimeoutMs?: number;
 }
 
 /** The GoogleAuth the daemon uses. A new one reads ADC afresh (the library caches its client). */
@@ -67,12 +74,14 @@ export function createGoogleAuth(): GoogleAuth {
 class AdcSession {
   readonly #createAuth: () => GoogleAuth;
   readonly #now: Clock;
+  readonly #timeoutMs: number;
   #auth: GoogleAuth;
   #failedAt: number | undefined;
 
-  constructor(first: GoogleAuth, createAuth: () => GoogleAuth, now: Clock) {
+  constructor(first: GoogleAuth, createAuth: () => GoogleAuth, now: Clock, timeoutMs: number) {
     this.#createAuth = createAuth;
     this.#now = now;
+    this.#timeoutMs = timeoutMs;
     this.#auth = first;
   }
 
@@ -83,9 +92,16 @@ class AdcSession {
     }
     const auth = this.#auth;
     try {
-      return await work(auth);
+      // A source that never answers (gcp-metadata sets no timeout on Google
+      // Cloud; an STS exchange can hang) would otherwise hold every waiting
+      // request and the single-flight fetch forever. A timeout counts as a
+      // failure, so the GoogleAuth that hung is replaced too.
+      return await withDeadline(work(auth), this.#timeoutMs);
     } catch (err) {
-      if (auth === this.#auth) this.#failedAt ??= this.#now();
+      if (auth !== this.#auth) throw err;
+      // The library joins later calls to the fetch that hung: only a new GoogleAuth asks again.
+      if (err instanceof FetchDeadlineError) this.#auth = this.#createAuth();
+      else this.#failedAt ??= this.#now();
       throw err;
     }
   }
@@ -94,7 +110,7 @@ class AdcSession {
 export function createAdcCredentials(options: AdcOptions = {}): Credentials {
   const now = options.now ?? Date.now;
   const createAuth = options.createAuth ?? createGoogleAuth;
-  const session = new AdcSession(options.auth ?? createAuth(), createAuth, now);
+  const session = new AdcSession(options.auth ?? createAuth(), createAuth, now, options.fetchTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
   const client = (auth: GoogleAuth) => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
 
   const fetchToken = () =>
@@ -115,6 +131,7 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     getToken: () => cache.getToken(),
     invalidate: (token) => cache.invalidate(token),
     peek: () => cache.peek(),
+    lastError: () => cache.lastError(),
     projectId,
     describe: () =>
       session.use(async (auth) => {
@@ -123,6 +140,21 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
         return { type: credentialType(authClient), projectId: project ?? undefined, quotaProject: authClient.quotaProjectId ?? undefined };
       }),
   };
+}
+
+class FetchDeadlineError extends ProxyError<'token_unavailable'> {
+  constructor(timeoutMs: number) {
+    super('token_unavailable', `the credential source did not answer within ${timeoutMs / 1000} s (PROXY_TOKEN_TIMEOUT_SECONDS); the next request tries again`);
+  }
+}
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new FetchDeadlineError(timeoutMs)), timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** `expiry_date` is epoch ms, stamped by the library when the answer arrived. */

@@ -28,6 +28,7 @@ export interface ReloadingOptions {
   readonly events?: CredentialEvents;
   /** One per generation. */
   readonly createAuth?: () => GoogleAuth;
+  readonly fetchTimeoutMs?: number;
 }
 
 export interface ReloadingCredentials extends Credentials {
@@ -66,7 +67,7 @@ export function createReloadingCredentials(options: ReloadingOptions): Reloading
 
   const start = (): Generation => {
     const auth = createAuth();
-    return { auth, credentials: createAdcCredentials({ auth, now: options.now, events: cacheEvents }) };
+    return { auth, credentials: createAdcCredentials({ auth, now: options.now, events: cacheEvents, fetchTimeoutMs: options.fetchTimeoutMs }) };
   };
   let current = start();
 
@@ -88,6 +89,7 @@ export function createReloadingCredentials(options: ReloadingOptions): Reloading
     },
     invalidate: (token) => current.credentials.invalidate(token),
     peek: () => current.credentials.peek(),
+    lastError: () => current.credentials.lastError(),
     projectId: () => current.credentials.projectId(),
     describe: () => current.credentials.describe(),
     principalEmail: () => {

@@ -29,6 +29,11 @@ export function isCredentialError(err: unknown): boolean {
   return typeof code === 'string' && CREDENTIAL_ERROR_CODES.has(code as ErrorCode);
 }
 
+/** No token yet and no failure either: the first fetch is still under way. */
+export function tokenPendingError(): ProxyError {
+  return new ProxyError('token_unavailable', 'no answer from the credential source yet');
+}
+
 /** Maps any credential failure to the 503 a client sees. Never keeps `err` itself. */
 export function credentialError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
