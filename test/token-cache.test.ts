@@ -76,7 +76,7 @@ async function state(promise: Promise<unknown>): Promise<'pending' | 'fulfilled'
 async function warmCache(t: Test, lifetimeMs: number) {
   const issuer = new FakeIssuer();
   const refreshErrors: unknown[] = [];
-  const cache = new TokenCache(issuer.fetch, issuer.now, { onRefreshError: (err) => refreshErrors.push(err) });
+  const cache = new TokenCache(issuer.fetch, issuer.now, { onFetchError: (err) => refreshErrors.push(err) });
   const first = cache.getToken();
   const token = issuer.issue(lifetimeMs);
   t.equal((await first).value, token.value, 'the first token is fetched');
@@ -215,4 +215,21 @@ t.test('invalidate drops the rejected token, but not a newer one', async (t) => 
   cache.invalidate(token);
   t.equal((await cache.getToken()).value, next.value, 'a stale 401 does not drop the newer token');
   t.equal(issuer.fetches, 2);
+});
+
+t.test('reset: the fetch in flight answers its callers but is not kept; the next caller fetches afresh', async (t) => {
+  const { issuer, cache } = await warmCache(t, HOUR);
+  cache.invalidate(cache.peek() as AccessToken);
+  const before = cache.getToken();
+  t.equal(issuer.fetches, 2, 'a fetch from the old source is under way');
+  cache.reset();
+  t.equal(cache.peek(), undefined);
+  const after = cache.getToken();
+  t.equal(issuer.fetches, 3, 'the next caller does not join the old fetch');
+  const old = issuer.issue(HOUR);
+  t.equal((await before).value, old.value, 'the old fetch still answers its own callers');
+  t.equal(cache.peek(), undefined, 'but its token is not cached');
+  const fresh = issuer.issue(HOUR);
+  t.equal((await after).value, fresh.value);
+  t.equal(cache.peek()?.value, fresh.value, 'the new source\'s token is');
 });

@@ -31,8 +31,6 @@ export interface AppDeps {
   readonly routes?: RouteTable;
   /** Prometheus collectors; default: a fresh registry for this app. */
   readonly metrics?: ProxyMetrics;
-  /** The principal's email, for --metadata-server's email path. */
-  readonly principalEmail?: () => Promise<string | undefined>;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -119,7 +117,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(metadataServerRoutes, {
       credentials: deps.credentials,
       project: config.project,
-      principalEmail: deps.principalEmail ?? (async () => undefined),
+      principalEmail: () => deps.credentials.principalEmail(),
       listenHost: config.host,
       now,
     });

@@ -5,16 +5,14 @@
 // when every step worked.
 
 import { existsSync } from 'node:fs';
-import { principalEmail } from '../credentials/adc-reload.ts';
-import { buildApp } from '../app/build-app.ts';
 import type { Config } from '../config/load.ts';
-import { createAdcCredentials, createGoogleAuth, type CredentialInfo, type Credentials } from '../credentials/adc-credentials.ts';
-import { credentialError } from '../credentials/errors.ts';
-import { abortable, createUpstreamAgent } from '../proxy/dispatcher.ts';
-import { createLogger } from '../observability/logger.ts';
 import { RouteTable } from '../config/routing.ts';
+import { createAdcCredentials, type CredentialInfo, type Credentials } from '../credentials/adc-credentials.ts';
+import { credentialError } from '../credentials/errors.ts';
 import type { Clock } from '../credentials/token-cache.ts';
+import { createLogger } from '../observability/logger.ts';
 import { upstreamUrl } from '../proxy/upstream-url.ts';
+import { createProxy } from '../server/create-proxy.ts';
 
 export interface CheckOptions {
   readonly config: Config;
@@ -28,8 +26,7 @@ export interface CheckOptions {
 export async function runCheck(options: CheckOptions): Promise<boolean> {
   const { config, print } = options;
   const now = options.now ?? Date.now;
-  const auth = createGoogleAuth();
-  const credentials = createAdcCredentials({ auth, now, fetchTimeoutMs: config.tokenTimeoutMs });
+  const credentials = createAdcCredentials({ now, fetchTimeoutMs: config.tokenTimeoutMs });
   const row = (name: string, value: string) => print(`${`${name}:`.padEnd(15)}${value}`);
 
   let info: CredentialInfo;
@@ -40,7 +37,7 @@ export async function runCheck(options: CheckOptions): Promise<boolean> {
     return false;
   }
   row('credentials', `${credentialSource(config, info.type)} (${info.type})`);
-  const email = await principalEmail(auth);
+  const email = await credentials.principalEmail();
   row('principal', email ?? (info.type === 'authorized_user' ? 'unknown (user credentials do not name their account; `gcloud auth list` shows it)' : 'unknown'));
 
   let ok = true;
@@ -66,7 +63,7 @@ export async function runCheck(options: CheckOptions): Promise<boolean> {
     return false;
   }
 
-  if (options.request) ok = (await sendTinyRequest(config, credentials, options.model, row)) && ok;
+  if (options.request) ok = (await sendTinyRequest(config, credentials, options.model, row, now)) && ok;
   return ok;
 }
 
@@ -78,16 +75,15 @@ function credentialSource(config: Config, type: string): string {
   return 'ADC';
 }
 
-/** Through buildApp and the real dispatcher: exactly what the daemon would send. */
+/** Through the daemon's own app and upstream pool: exactly what the daemon would send. */
 async function sendTinyRequest(
   config: Config,
   credentials: Credentials,
   model: string,
   row: (name: string, value: string) => void,
+  now: Clock,
 ): Promise<boolean> {
-  const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
-  const agent = createUpstreamAgent(timeouts);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger: createLogger('silent') });
+  const { app } = await createProxy(config, { logger: createLogger('silent'), credentials, now });
   try {
     const started = performance.now();
     const response = await app.inject({
@@ -107,7 +103,6 @@ async function sendTinyRequest(
     return ok;
   } finally {
     await app.close();
-    await agent.close();
   }
 }
 

@@ -1,10 +1,10 @@
 // Hot reload of the routes: on SIGHUP and whenever the config file changes.
 // A bad new file is rejected with a log line and the old routes stay.
 
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './load.ts';
 import type { RouteTable } from './routing.ts';
+import { followFile } from './watch-file.ts';
 
 export interface ReloadOptions {
   readonly routes: RouteTable;
@@ -27,22 +27,16 @@ export function reloadRoutes({ routes, loadConfig, logger }: ReloadOptions, reas
   return true;
 }
 
-// Polling, not fs.watch: editors and Kubernetes ConfigMaps replace the file
-// (rename, symlink swap), which fs.watch loses track of.
-const POLL_INTERVAL_MS = 1000;
+/** How often the config file's stat is polled for changes. */
+export const CONFIG_POLL_INTERVAL_MS = 1_000;
 
 /** Starts SIGHUP and file watching; returns a function that stops both. */
-export function watchForReload(options: ReloadOptions, configPath: string | undefined): () => void {
+export function watchForReload(options: ReloadOptions, configPath: string | undefined, intervalMs = CONFIG_POLL_INTERVAL_MS): () => void {
   const onSignal = () => reloadRoutes(options, 'SIGHUP');
   process.on('SIGHUP', onSignal);
-  const onChange = (current: Stats, previous: Stats) => {
-    if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size || current.ino !== previous.ino) {
-      reloadRoutes(options, 'config file changed');
-    }
-  };
-  if (configPath) watchFile(configPath, { interval: POLL_INTERVAL_MS, persistent: false }, onChange);
+  const stopFollowing = configPath ? followFile(configPath, intervalMs, () => reloadRoutes(options, 'config file changed')) : () => {};
   return () => {
     process.off('SIGHUP', onSignal);
-    if (configPath) unwatchFile(configPath, onChange);
+    stopFollowing();
   };
 }

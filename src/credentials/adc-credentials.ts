@@ -1,28 +1,22 @@
-// Application Default Credentials behind the small TokenSource interface.
-// google-auth-library does discovery (env key file, gcloud ADC, metadata server,
-// workload identity federation, impersonation) and the token exchange; our
-// TokenCache decides *when* to ask, so the library's own cache is bypassed.
+// Application Default Credentials behind the small Credentials interface: one
+// AdcSource (the GoogleAuth) asked only when our TokenCache wants a new token,
+// so the library's own cache is bypassed. When the ADC file changes — a new
+// `gcloud auth application-default login`, a replaced key file — the source is
+// renewed and the cached token dropped: requests holding a token finish with
+// it, the next one gets a token from the new file.
 
-import { GoogleAuth, type AuthClient } from 'google-auth-library';
-import { credentialError, projectError } from './errors.ts';
+import type { AuthClient, GoogleAuth } from 'google-auth-library';
+import { followFile } from '../config/watch-file.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
+import { AdcSource } from './adc-source.ts';
+import { credentialError, projectError } from './errors.ts';
 import { TokenCache, type AccessToken, type Clock, type TokenCacheEvents, type TokenSource } from './token-cache.ts';
-
-export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 // Used only when a credential type reports no expiry: short, so we ask again soon.
 const FALLBACK_LIFETIME_MS = 60_000;
 
-// Our cache calls the library only when it wants a new token. The library
-// compares `expiry_date <= now + threshold`, so a threshold longer than any
-// lifetime makes every call a real refresh (OAuth2 clients, gtoken for service
-// account keys, external accounts all honour it).
-const ALWAYS_REFRESH_THRESHOLD_MS = 365 * 24 * 3600 * 1000;
-
-// After a failure, how long the failed GoogleAuth keeps answering before a
-// fresh one rediscovers: bounds the cost of a broken set-up under load (the
-// project lookup can spawn `gcloud` and probe the metadata server).
-const REDISCOVER_AFTER_MS = 2_000;
+/** How often the ADC file's stat is polled for changes. */
+export const ADC_POLL_INTERVAL_MS = 2_000;
 
 /** How long one token fetch or project lookup may take (PROXY_TOKEN_TIMEOUT_SECONDS). */
 export const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
@@ -42,79 +36,38 @@ export interface Credentials extends TokenSource {
   peek(): AccessToken | undefined;
   /** Why the last token fetch failed, until one succeeds; without I/O. */
   lastError(): unknown;
+  /** The principal's email when ADC can tell: key file, impersonation target, metadata server. */
+  principalEmail(): Promise<string | undefined>;
+  /** Stops following the ADC file. */
+  close(): void;
+}
+
+export interface CredentialEvents extends TokenCacheEvents {
+  /** The ADC file changed; the next token comes from it. */
+  onReload?(path: string): void;
+  /** The GoogleAuth was replaced, and why. */
+  onRenew?(reason: string): void;
 }
 
 export interface AdcOptions {
   readonly now?: Clock;
-  readonly events?: TokenCacheEvents;
-  /** The first GoogleAuth; default: `createAuth()`. */
-  readonly auth?: GoogleAuth;
-  /** Builds a GoogleAuth; called again to rediscover after a failure. */
-  readonly createAuth?: () => GoogleAuth;
+  readonly events?: CredentialEvents;
+  /** The ADC file to follow; undefined: nothing to follow (metadata server only, or a one-off command). */
+  readonly file?: string | undefined;
+  readonly pollIntervalMs?: number;
   /** Deadline for one token fetch or project lookup; default DEFAULT_TOKEN_TIMEOUT_MS. */
   readonly fetchTimeoutMs?: number;
-}
-
-/** The GoogleAuth the daemon uses. A new one reads ADC afresh (the library caches its client). */
-export function createGoogleAuth(): GoogleAuth {
-  return new GoogleAuth({
-    scopes: [CLOUD_PLATFORM_SCOPE],
-    clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH_THRESHOLD_MS },
-  });
-}
-
-/**
- * One GoogleAuth serves the process while it works. A GoogleAuth remembers
- * negative answers for its whole life (a rejected project lookup, "not on GCE")
- * and keeps a client whose refresh token may since have been replaced by a new
- * `gcloud auth application-default login`. So after a failure the next call,
- * once REDISCOVER_AFTER_MS has passed, starts over with a fresh instance: the
- * daemon recovers by itself when credentials appear.
- */
-class AdcSession {
-  readonly #createAuth: () => GoogleAuth;
-  readonly #now: Clock;
-  readonly #timeoutMs: number;
-  #auth: GoogleAuth;
-  #failedAt: number | undefined;
-
-  constructor(first: GoogleAuth, createAuth: () => GoogleAuth, now: Clock, timeoutMs: number) {
-    this.#createAuth = createAuth;
-    this.#now = now;
-    this.#timeoutMs = timeoutMs;
-    this.#auth = first;
-  }
-
-  async use<T>(work: (auth: GoogleAuth) => Promise<T>): Promise<T> {
-    if (this.#failedAt !== undefined && this.#now() - this.#failedAt >= REDISCOVER_AFTER_MS) {
-      this.#auth = this.#createAuth();
-      this.#failedAt = undefined;
-    }
-    const auth = this.#auth;
-    try {
-      // A source that never answers (gcp-metadata sets no timeout on Google
-      // Cloud; an STS exchange can hang) would otherwise hold every waiting
-      // request and the single-flight fetch forever. A timeout counts as a
-      // failure, so the GoogleAuth that hung is replaced too.
-      return await withDeadline(work(auth), this.#timeoutMs);
-    } catch (err) {
-      if (auth !== this.#auth) throw err;
-      // The library joins later calls to the fetch that hung: only a new GoogleAuth asks again.
-      if (err instanceof FetchDeadlineError) this.#auth = this.#createAuth();
-      else this.#failedAt ??= this.#now();
-      throw err;
-    }
-  }
+  readonly createAuth?: () => GoogleAuth;
 }
 
 export function createAdcCredentials(options: AdcOptions = {}): Credentials {
   const now = options.now ?? Date.now;
-  const createAuth = options.createAuth ?? createGoogleAuth;
-  const session = new AdcSession(options.auth ?? createAuth(), createAuth, now, options.fetchTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
+  const events = options.events ?? {};
+  const source = new AdcSource({ now, deadlineMs: options.fetchTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS, createAuth: options.createAuth, onRenew: events.onRenew });
   const client = (auth: GoogleAuth) => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
 
   const fetchToken = () =>
-    session.use(async (auth): Promise<AccessToken> => {
+    source.use(async (auth): Promise<AccessToken> => {
       const authClient = await client(auth);
       const value = await authClient.getAccessToken().then(
         (answer) => answer.token,
@@ -123,38 +76,32 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
       if (!value) throw new ProxyError('token_unavailable', 'the credential returned an empty access token');
       return { value, expiresAt: expiryOf(authClient, now), quotaProject: authClient.quotaProjectId ?? undefined };
     });
+  const cache = new TokenCache(fetchToken, now, events);
 
-  const cache = new TokenCache(fetchToken, now, options.events);
-  const projectId = () => session.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err))));
+  const file = options.file;
+  const stopFollowing = file
+    ? followFile(file, options.pollIntervalMs ?? ADC_POLL_INTERVAL_MS, () => {
+        source.renew('the ADC file changed');
+        cache.reset();
+        events.onReload?.(file);
+      })
+    : () => {};
 
   return {
     getToken: () => cache.getToken(),
     invalidate: (token) => cache.invalidate(token),
     peek: () => cache.peek(),
     lastError: () => cache.lastError(),
-    projectId,
+    projectId: () => source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)))),
     describe: () =>
-      session.use(async (auth) => {
+      source.use(async (auth) => {
         const authClient = await client(auth);
         const project = await auth.getProjectId().catch(() => undefined);
         return { type: credentialType(authClient), projectId: project ?? undefined, quotaProject: authClient.quotaProjectId ?? undefined };
       }),
+    principalEmail: () => source.principalEmail(),
+    close: stopFollowing,
   };
-}
-
-class FetchDeadlineError extends ProxyError<'token_unavailable'> {
-  constructor(timeoutMs: number) {
-    super('token_unavailable', `the credential source did not answer within ${timeoutMs / 1000} s (PROXY_TOKEN_TIMEOUT_SECONDS); the next request tries again`);
-  }
-}
-
-function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new FetchDeadlineError(timeoutMs)), timeoutMs);
-    timer.unref();
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** `expiry_date` is epoch ms, stamped by the library when the answer arrived. */

@@ -24,7 +24,8 @@ export type Clock = () => number;
 
 export interface TokenCacheEvents {
   onRefresh?(token: AccessToken, receivedAt: number): void;
-  onRefreshError?(err: unknown): void;
+  /** A fetch failed, in the foreground or the background: once per fetch, however many callers shared it. */
+  onFetchError?(err: unknown): void;
 }
 
 // Google's libraries refresh a fixed 5 minutes early. Metadata servers hand out
@@ -59,6 +60,8 @@ export class TokenCache implements TokenSource {
   #inflight: Promise<AccessToken> | undefined;
   #backgroundRetryAt = 0;
   #lastError: unknown;
+  /** Bumped by reset(): a fetch started before it answers its callers but is not kept. */
+  #generation = 0;
 
   constructor(fetchToken: () => Promise<AccessToken>, now: Clock = Date.now, events: TokenCacheEvents = {}) {
     this.#fetchToken = fetchToken;
@@ -80,6 +83,19 @@ export class TokenCache implements TokenSource {
     if (this.#cached?.token.value === rejected.value) this.#cached = undefined;
   }
 
+  /**
+   * Forgets the cached token and the fetch in flight (the source was renewed:
+   * the ADC file changed). Callers already waiting keep their fetch; the next
+   * caller starts a new one.
+   */
+  reset(): void {
+    this.#generation++;
+    this.#cached = undefined;
+    this.#inflight = undefined;
+    this.#backgroundRetryAt = 0;
+    this.#lastError = undefined;
+  }
+
   /** Why the last fetch failed, until one succeeds. */
   lastError(): unknown {
     return this.#lastError;
@@ -92,20 +108,24 @@ export class TokenCache implements TokenSource {
   }
 
   #refresh(): Promise<AccessToken> {
-    this.#inflight ??= this.#fetchAndStore().finally(() => {
-      this.#inflight = undefined;
+    if (this.#inflight) return this.#inflight;
+    const fetching = this.#fetchAndStore(this.#generation).finally(() => {
+      if (this.#inflight === fetching) this.#inflight = undefined;
     });
-    return this.#inflight;
+    this.#inflight = fetching;
+    return fetching;
   }
 
-  async #fetchAndStore(): Promise<AccessToken> {
+  async #fetchAndStore(generation: number): Promise<AccessToken> {
     let token: AccessToken;
     try {
       token = await this.#fetchToken();
     } catch (err) {
-      this.#lastError = err;
+      if (generation === this.#generation) this.#lastError = err;
+      this.#events.onFetchError?.(err);
       throw err;
     }
+    if (generation !== this.#generation) return token;
     this.#lastError = undefined;
     // The lifetime is what is left when the token arrives: the fetch itself
     // (retries included) must not make a short-lived token look longer-lived.
@@ -117,10 +137,9 @@ export class TokenCache implements TokenSource {
 
   #refreshInBackground(now: number): void {
     if (this.#inflight || now < this.#backgroundRetryAt) return;
-    this.#refresh().catch((err: unknown) => {
+    this.#refresh().catch(() => {
       // The current token is still usable; try again shortly rather than on every request.
       this.#backgroundRetryAt = this.#now() + BACKGROUND_RETRY_DELAY_MS;
-      this.#events.onRefreshError?.(err);
     });
   }
 }

@@ -4,7 +4,7 @@
 // names, status codes and configured locations; never raw paths or user input.
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CredentialEvents } from '../credentials/adc-reload.ts';
+import type { CredentialEvents } from '../credentials/adc-credentials.ts';
 import type { FailoverEvent } from '../proxy/failover.ts';
 import type { AccessToken, Clock } from '../credentials/token-cache.ts';
 
@@ -111,7 +111,6 @@ export class ProxyMetrics {
   /** Hand these to the credentials so refreshes, failures and reloads are counted. */
   readonly credentialEvents: CredentialEvents = {
     onRefresh: () => this.#tokenRefreshes.inc(),
-    onRefreshError: () => this.#tokenRefreshFailures.inc(),
     onFetchError: () => this.#tokenRefreshFailures.inc(),
     onReload: () => this.#credentialReloads.inc(),
   };

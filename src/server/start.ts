@@ -2,17 +2,13 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from '../app/build-app.ts';
 import type { Config } from '../config/load.ts';
-import type { Credentials } from '../credentials/adc-credentials.ts';
-import { createDaemonCredentials } from './daemon-credentials.ts';
-import { abortable, createUpstreamAgent } from '../proxy/dispatcher.ts';
-import { drainOnClose } from './draining.ts';
-import { createLogger } from '../observability/logger.ts';
-import { ProxyMetrics } from '../observability/metrics.ts';
-import { endpointPath, upstreamOrigin, type EndpointTarget } from '../proxy/upstream-url.ts';
 import { watchForReload } from '../config/reload.ts';
-import { RouteTable } from '../config/routing.ts';
+import type { Credentials } from '../credentials/adc-credentials.ts';
+import { createLogger } from '../observability/logger.ts';
+import { endpointPath, upstreamOrigin, type EndpointTarget } from '../proxy/upstream-url.ts';
+import { createProxy, type ProxyDeps } from './create-proxy.ts';
+import { drainOnClose } from './draining.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -21,36 +17,18 @@ export interface RunningServer {
   shutdown(reason: string): Promise<void>;
 }
 
-export interface ServerOverrides {
-  readonly logger?: Logger;
-  readonly credentials?: Credentials;
+export interface ServerOptions extends Partial<ProxyDeps> {
   /** Loads the config again from the same sources; enables hot reload of routes. */
   readonly reloadConfig?: () => Config;
 }
 
-export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
-  const metrics = new ProxyMetrics({ processMetrics: true });
-  // Follows the ADC file, counts token events, logs credential trouble once per change.
-  const adc = overrides.credentials ? undefined : createDaemonCredentials(config, logger, metrics);
-  const credentials = overrides.credentials ?? (adc as Credentials);
-  const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
-  const agent = createUpstreamAgent(timeouts);
-  const routes = new RouteTable(config);
-  const app = await buildApp(config, {
-    credentials,
-    dispatcher: abortable(agent, timeouts),
-    logger,
-    routes,
-    metrics,
-    principalEmail: adc?.principalEmail,
-  });
-  if (adc) app.addHook('onClose', async () => adc.close());
-  if (overrides.reloadConfig) {
-    const stopWatching = watchForReload({ routes, loadConfig: overrides.reloadConfig, logger }, config.configPath);
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const { app, credentials, routes } = await createProxy(config, { processMetrics: true, ...options, logger });
+  if (options.reloadConfig) {
+    const stopWatching = watchForReload({ routes, loadConfig: options.reloadConfig, logger }, config.configPath);
     app.addHook('onClose', async () => stopWatching());
   }
-  app.addHook('onClose', async () => agent.close());
   drainOnClose(app);
 
   const address = await app.listen({ host: config.host, port: config.port });
