@@ -1,53 +1,53 @@
-// buildApp assembles the Fastify instance from config and injected
-// dependencies. It never listens: that belongs to the server/CLI.
+// buildApp assembles the Fastify app from config and the parts the
+// composition root (server/create-proxy.ts) made. It never listens.
+//
+// Order matters: the request observer first (every request gets its log line
+// and its count, refused ones too), then local safety (before anything touches
+// a request), the body budget and the JSON parser, then the routes.
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { JsonBody, jsonBodies } from '../proxy/body.ts';
-import { bodyBudgetPlugin } from '../proxy/body-budget.ts';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from '../config/load.ts';
+import type { RouteTable } from '../config/routing.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
-import type { Requestable } from '../proxy/dispatcher.ts';
+import type { Clock } from '../credentials/token-cache.ts';
 import { answerClientError } from '../errors/client-error.ts';
 import { ProxyError, sendError } from '../errors/proxy-error.ts';
-import { isCredentialError } from '../credentials/errors.ts';
 import { localSafety } from '../guard/local-safety.ts';
-import { healthRoutes, PROBE_PATHS } from '../observability/health.ts';
-import { METADATA_OPEN_PATHS, metadataServerRoutes } from '../metadata-server/routes.ts';
-import { ProxyMetrics } from '../observability/metrics.ts';
-import { METRICS_PATH, metricsRoutes } from '../observability/metrics-route.ts';
+import { metadataServerRoutes } from '../metadata-server/routes.ts';
+import { healthRoutes } from '../observability/health.ts';
+import { metricsRoutes } from '../observability/metrics-route.ts';
+import type { ProxyMetrics } from '../observability/metrics.ts';
+import { requestObserver } from '../observability/request-observer.ts';
+import { jsonBodies } from '../proxy/body.ts';
+import { bodyBudgetPlugin } from '../proxy/body-budget.ts';
+import type { Requestable } from '../proxy/dispatcher.ts';
 import { modelsRoutes } from '../proxy/models-route.ts';
-import { proxyRoutes } from '../proxy/passthrough-route.ts';
-import { RouteTable } from '../config/routing.ts';
-import type { Clock } from '../credentials/token-cache.ts';
+import type { UpstreamContext } from '../proxy/open-exchange.ts';
+import { passthroughRoutes } from '../proxy/passthrough-route.ts';
+import { answerErrors } from './error-handler.ts';
 
-export interface AppDeps {
+export interface AppParts {
   readonly credentials: Credentials;
-  /** Upstream requests go through this; see dispatcher.ts. */
+  /** Upstream requests go through this; see proxy/dispatcher.ts. */
   readonly dispatcher: Requestable;
   readonly logger: FastifyBaseLogger;
-  readonly now?: Clock;
-  /** The routes in force; the server keeps a handle to swap them on reload. */
-  readonly routes?: RouteTable;
-  /** Prometheus collectors; default: a fresh registry for this app. */
-  readonly metrics?: ProxyMetrics;
+  readonly now: Clock;
+  /** The routes in force; a reload swaps them. */
+  readonly routes: RouteTable;
+  readonly metrics: ProxyMetrics;
 }
+
+/** Time to read a request from a client; responses may stream far longer. */
+export const CLIENT_REQUEST_TIMEOUT_MS = 120_000;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-// Fastify's own body errors, as the catalogue's.
-const BODY_ERRORS: Record<string, () => ProxyError> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new ProxyError('unsupported_media_type'),
-  FST_ERR_CTP_BODY_TOO_LARGE: () => new ProxyError('request_too_large'),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => new ProxyError('invalid_json', ''),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new ProxyError('invalid_request', 'Content-Length does not match the body.'),
-};
-
-export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
-  const now = deps.now ?? Date.now;
+export async function buildApp(config: Config, parts: AppParts): Promise<FastifyInstance> {
+  const { credentials, routes, metrics, now } = parts;
   const app = Fastify({
-    loggerInstance: deps.logger,
-    // One line per request is written by our onResponse hook instead.
+    loggerInstance: parts.logger,
+    // One line per request is written by the request observer instead.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -55,119 +55,46 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     bodyLimit: config.bodyLimitBytes,
     forceCloseConnections: 'idle',
-    // Requests arriving while we close get an OpenAI-shaped 503 (draining.ts).
+    // Requests arriving while we close get an OpenAI-shaped 503 (server/draining.ts).
     return503OnClosing: false,
-    // Time to read a request from a client; responses may stream far longer.
-    requestTimeout: 120_000,
+    requestTimeout: CLIENT_REQUEST_TIMEOUT_MS,
     clientErrorHandler: answerClientError,
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply as FastifyReply, new ProxyError('invalid_request', error.message));
     },
   });
+  answerErrors(app);
 
-  // Callback-style hooks: on the hot path, an async hook costs a promise per request.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    // onResponse runs only for responses that finish; a client that leaves
-    // part-way (mid-stream, or before upstream headers) gets its line here.
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) logRequest(request, reply);
-    });
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    logRequest(request, reply);
-    done();
-  });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const proxyError = toProxyError(error);
-    // Credential failures are logged once per change by CredentialStatus, not per request.
-    if (proxyError.statusCode >= 500 && !isCredentialError(proxyError)) request.log.error({ err: error }, 'request failed');
-    return sendError(reply, proxyError);
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    return sendError(reply, new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`));
-  });
-
-  const routes = deps.routes ?? new RouteTable(config);
-  const metrics = deps.metrics ?? new ProxyMetrics();
-  // Before the guard, so refused requests are counted too.
-  await app.register(metricsRoutes, {
-    metrics,
-    peekToken: () => deps.credentials.peek(),
-    modelIds: () => routes.modelIds(),
-    apiKeys: config.apiKeys,
-    corsOrigins: config.corsOrigins,
-    now,
-  });
+  await app.register(requestObserver, { metrics, modelIds: () => routes.modelIds() });
   await app.register(localSafety, {
     listenHost: config.host,
     allowedHosts: config.allowedHosts,
     corsOrigins: config.corsOrigins,
     apiKeys: config.apiKeys,
-    // /metrics and the metadata paths make their own checks (see their modules).
-    openPaths: new Set([...PROBE_PATHS, METRICS_PATH, ...(config.metadataServer ? METADATA_OPEN_PATHS : [])]),
   });
   await app.register(bodyBudgetPlugin, { limitBytes: config.bodyMemoryBytes });
   await app.register(jsonBodies, { bodyLimit: config.bodyLimitBytes });
-  await app.register(healthRoutes, { credentials: deps.credentials, project: config.project, now });
+
+  await app.register(healthRoutes, { credentials, project: config.project, now });
+  await app.register(metricsRoutes, { metrics, peekToken: () => credentials.peek(), now });
   if (config.metadataServer) {
     await app.register(metadataServerRoutes, {
-      credentials: deps.credentials,
+      credentials,
       project: config.project,
-      principalEmail: () => deps.credentials.principalEmail(),
+      principalEmail: () => credentials.principalEmail(),
       listenHost: config.host,
       now,
     });
   }
   await app.register(modelsRoutes, { modelIds: () => routes.modelIds() });
-  await app.register(proxyRoutes, {
+  const upstream: UpstreamContext = {
     routes,
+    credentials,
+    dispatcher: parts.dispatcher,
     quotaProject: config.quotaProject,
-    credentials: deps.credentials,
-    dispatcher: deps.dispatcher,
     failoverMaxWaitMs: config.failoverMaxWaitMs,
     onFailover: metrics.recordFailover,
-  });
-  return app;
-}
-
-export function toProxyError(error: FastifyError | Error): ProxyError {
-  if (error instanceof ProxyError) return error;
-  const code = (error as FastifyError).code;
-  const known = code ? BODY_ERRORS[code] : undefined;
-  if (known) return known();
-  const status = (error as FastifyError).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return new ProxyError('invalid_request', error.message);
-  return new ProxyError('internal_error');
-}
-
-function logRequest(request: FastifyRequest, reply: FastifyReply): void {
-  const exchange = request.exchange;
-  // `reqId` comes from the request logger's bindings.
-  const line = {
-    method: request.method,
-    route: request.routeOptions.url ?? 'unmatched',
-    // The body is parsed before the token is fetched, so a credential failure still names its model.
-    model: exchange?.body.model ?? (request.body instanceof JsonBody ? request.body.model : undefined),
-    stream: exchange?.body.stream,
-    // 499 (as nginx logs it): the connection closed before any answer.
-    status: reply.raw.writableFinished || reply.raw.headersSent ? reply.statusCode : 499,
-    // The response never finished: the client left, the upstream broke off, or shutdown's grace ran out.
-    incomplete: reply.raw.writableFinished ? undefined : true,
-    upstreamStatus: exchange?.upstreamStatus,
-    ttfbMs: exchange?.firstByteMs === undefined ? undefined : round(exchange.firstByteMs),
-    durationMs: round(reply.elapsedTime),
-    // Answers the proxy writes itself (errors) have a length instead of a metered stream.
-    bytes: exchange?.bytes || Number(reply.getHeader('content-length') ?? 0),
   };
-  // Probes arrive every few seconds; keep them out of the default log.
-  if (PROBE_PATHS.has(line.route) || line.route === METRICS_PATH) request.log.debug(line, 'probe');
-  else request.log.info(line, 'request');
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
+  await app.register(passthroughRoutes, upstream);
+  return app;
 }

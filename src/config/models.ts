@@ -3,7 +3,7 @@
 // chains flattened here so the router never has to follow them.
 
 import { ConfigError, ENDPOINT, fail, headerMap, LOCATION, oneOf, origin, pattern, PROJECT } from './values.ts';
-import type { ApiVersion } from './routing.ts';
+import type { ApiVersion } from './values.ts';
 
 export interface ModelRoute {
   /** The name sent upstream; set only when it differs from the entry's own name. */

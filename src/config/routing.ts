@@ -3,8 +3,9 @@
 // with no config at all).
 
 import type { ModelRoute } from './models.ts';
+import type { ApiVersion } from './values.ts';
 
-export type ApiVersion = 'v1' | 'v1beta1';
+export type { ApiVersion };
 
 /** One Vertex AI endpoint a request may go to. */
 export interface EndpointTarget {

@@ -11,6 +11,8 @@ export class ConfigError extends Error {
   }
 }
 
+export type ApiVersion = 'v1' | 'v1beta1';
+
 export const LOCATION = /^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$/;
 export const PROJECT = /^[a-z0-9][a-z0-9.:-]{0,99}$/i;
 export const ENDPOINT = /^(openapi|[0-9]{1,30})$/;

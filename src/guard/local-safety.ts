@@ -14,8 +14,16 @@ export interface GuardOptions {
   readonly allowedHosts: readonly string[];
   readonly corsOrigins: readonly string[];
   readonly apiKeys: readonly string[];
-  /** Probe paths answered for any Host: kubelets and healthchecks use pod IPs. */
-  readonly openPaths: ReadonlySet<string>;
+}
+
+// Each route may relax the checks in its config (`app.get(path, { config: { anyHost: true } }, …)`).
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Answered whatever the `Host`: probes and scrapes come by pod IP or service name. */
+    anyHost?: boolean;
+    /** No API key needed (probes; the metadata paths, whose clients cannot send one). */
+    noKey?: boolean;
+  }
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -80,17 +88,17 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     if (!request.url.startsWith('/')) {
       return new ProxyError('invalid_request_target');
     }
-    const open = options.openPaths.has(request.routeOptions.url ?? '');
+    const policy = request.routeOptions.config;
     const host = hostOnly(request.headers.host ?? '');
-    if (!open && hosts !== 'any' && !hosts.has(host)) {
+    if (!policy?.anyHost && hosts !== 'any' && !hosts.has(host)) {
       return new ProxyError('host_not_allowed', host);
     }
+    // Every route, probes included: /readyz names the project, so web pages may not read it.
     const origin = request.headers.origin;
     if (origin !== undefined && !isAllowedOrigin(origin, options.corsOrigins)) {
       return new ProxyError('origin_not_allowed', origin);
     }
-    // Probes spend nothing, but /readyz names the project: web pages still may not read it.
-    if (open) return undefined;
+    if (policy?.noKey) return undefined;
     if (request.method === 'OPTIONS') {
       // Browsers send no credentials on a preflight. @fastify/cors would answer
       // a non-preflight OPTIONS in plain text, so refuse it here.

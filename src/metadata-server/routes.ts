@@ -26,8 +26,8 @@ export const METADATA_PATHS = {
   universe: `${METADATA_PREFIX}/universe/universe-domain`,
 } as const;
 
-/** Paths the guard leaves to this plugin: SDKs cannot send our API key. */
-export const METADATA_OPEN_PATHS: readonly string[] = Object.values(METADATA_PATHS);
+// SDKs cannot send our API key, and this plugin checks Host more strictly than the guard.
+const POLICY = { config: { anyHost: true, noKey: true } };
 
 export interface MetadataServerOptions {
   readonly credentials: Credentials;
@@ -55,8 +55,8 @@ export async function metadataServerRoutes(app: FastifyInstance, options: Metada
 
   const text = (reply: FastifyReply, body: string) => reply.type('application/text').send(body);
 
-  app.get(METADATA_PATHS.instance, (_request, reply) => text(reply, 'service-accounts/\n'));
-  app.get(METADATA_PATHS.token, async (_request, reply) => {
+  app.get(METADATA_PATHS.instance, POLICY, (_request, reply) => text(reply, 'service-accounts/\n'));
+  app.get(METADATA_PATHS.token, POLICY, async (_request, reply) => {
     try {
       const token = await credentials.getToken();
       const expiresIn = Math.max(0, Math.floor((token.expiresAt - now()) / 1000));
@@ -65,18 +65,18 @@ export async function metadataServerRoutes(app: FastifyInstance, options: Metada
       return unavailable(reply, credentialError(err).message);
     }
   });
-  app.get(METADATA_PATHS.projectId, async (_request, reply) => {
+  app.get(METADATA_PATHS.projectId, POLICY, async (_request, reply) => {
     try {
       return text(reply, options.project ?? (await credentials.projectId()));
     } catch (err) {
       return unavailable(reply, credentialError(err).message);
     }
   });
-  app.get(METADATA_PATHS.email, async (_request, reply) => {
+  app.get(METADATA_PATHS.email, POLICY, async (_request, reply) => {
     const email = await options.principalEmail();
     return email ? text(reply, email) : reply.code(404).type('text/plain').send('The principal email is not known for these credentials.');
   });
-  app.get(METADATA_PATHS.universe, (_request, reply) => text(reply, 'googleapis.com'));
+  app.get(METADATA_PATHS.universe, POLICY, (_request, reply) => text(reply, 'googleapis.com'));
 }
 
 function refusalReason(request: FastifyRequest, loopbackHosts: Set<string> | 'any'): string | undefined {

@@ -4,7 +4,7 @@
 // beyond the budget a request gets 503 with Retry-After instead.
 
 import { Transform } from 'node:stream';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProxyError } from '../errors/proxy-error.ts';
 
@@ -43,8 +43,8 @@ async function bodyBudget(app: FastifyInstance, options: { limitBytes: number; b
   const budget = options.budget ?? new BodyBudget(options.limitBytes);
 
   // The body stays referenced until the answer ends: until then its bytes count.
-  const holdUntilAnswered = (reply: FastifyReply, held: { bytes: number }): void => {
-    reply.raw.once('close', () => budget.give(held.bytes));
+  const holdUntilAnswered = (request: FastifyRequest, held: { bytes: number }): void => {
+    request.record.onEnd(() => budget.give(held.bytes));
   };
 
   app.addHook('preParsing', (request, reply, payload, done) => {
@@ -53,12 +53,12 @@ async function bodyBudget(app: FastifyInstance, options: { limitBytes: number; b
       if (declared === 0) return done(null, payload);
       // Known up front: refuse before reading a byte.
       if (!budget.take(declared)) return done(overBudget(reply));
-      holdUntilAnswered(reply, { bytes: declared });
+      holdUntilAnswered(request, { bytes: declared });
       return done(null, payload);
     }
     // Chunked: count as the bytes arrive.
     const held = { bytes: 0 };
-    holdUntilAnswered(reply, held);
+    holdUntilAnswered(request, held);
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, next) {
         if (!budget.take(chunk.length)) return next(overBudget(reply));
@@ -71,4 +71,5 @@ async function bodyBudget(app: FastifyInstance, options: { limitBytes: number; b
   });
 }
 
-export const bodyBudgetPlugin = fp(bodyBudget, { name: 'body-budget' });
+// Held bodies are released when the request observer sees the request end.
+export const bodyBudgetPlugin = fp(bodyBudget, { name: 'body-budget', dependencies: ['request-observer'] });

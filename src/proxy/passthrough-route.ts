@@ -1,166 +1,138 @@
-// The proxy routes: OpenAI paths in, the configured Vertex endpoint out, with
-// the shared token attached and the answer streamed back unbuffered.
+// The passthrough routes: OpenAI paths in, the route's Vertex endpoint out,
+// the client's bytes forwarded as sent (an alias's model spliced in), the
+// shared token attached and the answer streamed back unbuffered, through
+// @fastify/http-proxy (reply-from over undici). The exchange (exchange.ts)
+// decides what each upstream answer means; this file only wires it.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
-import { JsonBody } from './body.ts';
-import type { Credentials } from '../credentials/adc-credentials.ts';
 import { credentialError } from '../credentials/errors.ts';
-import { withAbortSignal, type Requestable } from './dispatcher.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
+import type { RequestRecord } from '../observability/request-record.ts';
+import { JsonBody } from './body.ts';
+import { withAbortSignal } from './dispatcher.ts';
+import { sendUpstreamError } from './error-answer.ts';
+import type { Exchange } from './exchange.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
-import type { AccessToken } from '../credentials/token-cache.ts';
-import { badUpstreamStatus, isHttpStatus, translateErrorResponse, upstreamFailure } from './upstream-errors.ts';
-import { canFailOver, failoverDelayMs, isFailoverStatus, type FailoverEvent } from './failover.ts';
-import type { RouteTable } from '../config/routing.ts';
 import { replaceTopLevelModel } from './model-rewrite.ts';
-import { OPERATIONS, operationPath, upstreamOrigin, type EndpointTarget, type Operation } from './upstream-url.ts';
+import { openExchange, type UpstreamContext } from './open-exchange.ts';
+import { upstreamFailure } from './upstream-failure.ts';
+import { OPERATIONS, type Operation } from './upstream-url.ts';
 
-export interface ProxyOptions {
-  readonly routes: RouteTable;
-  readonly quotaProject: string | undefined;
-  readonly credentials: Credentials;
-  readonly dispatcher: Requestable;
-  /** Longest Retry-After we wait before trying the next location. */
-  readonly failoverMaxWaitMs: number;
-  readonly onFailover?: (event: FailoverEvent) => void;
-}
-
-/** Per-request proxy state, hung on the Fastify request. */
-export interface ProxyExchange {
-  readonly body: JsonBody;
-  /** What is sent upstream: the client's bytes, or them with an alias's model spliced in. */
+/** A forwarded request: its exchange and the bytes it sends upstream. */
+interface Passthrough {
+  readonly exchange: Exchange;
+  /** The client's bytes, or them with an alias's model spliced in. */
   readonly payload: Buffer;
-  readonly operation: Operation;
-  /** Failover order; `targetIndex` is the one in use. */
-  readonly targets: readonly EndpointTarget[];
-  targetIndex: number;
-  origin: string;
-  path: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly abort: AbortController;
-  token: AccessToken;
-  replayed: boolean;
-  upstreamStatus?: number;
-  firstByteMs?: number;
-  bytes: number;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    exchange: ProxyExchange | null;
+    passthrough: Passthrough | null;
   }
 }
 
-export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): Promise<void> {
-  const { credentials } = options;
-  app.decorateRequest('exchange', null);
+/** What reply-from hands onResponse. */
+interface ReplyFromResponse {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly stream: Readable;
+}
 
-  async function prepare(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function passthroughRoutes(app: FastifyInstance, context: UpstreamContext): Promise<void> {
+  app.decorateRequest('passthrough', null);
+
+  async function prepare(request: FastifyRequest): Promise<void> {
     const body = request.body;
-    if (!(body instanceof JsonBody)) {
-      throw new ProxyError('unsupported_media_type');
-    }
-    // Before any await: a client that leaves while we wait for a token must not be missed.
-    const abort = abortOnClientClose(reply);
+    if (!(body instanceof JsonBody)) throw new ProxyError('unsupported_media_type');
+    const record = request.record;
+    // Before any await: the log line names the model even when no token comes,
+    // and a client that leaves while we wait for one is not missed.
+    record.model = body.model;
+    record.stream = body.stream;
     const operation = OPERATIONS.get(request.routeOptions.url ?? '') as Operation;
-    const route = options.routes.resolve(body.model);
-    const token = await credentials.getToken();
-    const adcProject = route.targets.some((t) => t.project === undefined) ? await credentials.projectId() : undefined;
-    const targets = route.targets.map((t) => ({ ...t, project: t.project ?? (adcProject as string) }));
-    const first = targets[0] as EndpointTarget;
-    request.exchange = {
-      body,
-      payload: route.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, route.upstreamModel),
-      operation,
-      targets,
-      targetIndex: 0,
-      origin: upstreamOrigin(first),
-      path: operationPath(first, operation),
-      headers: route.headers,
-      abort,
-      token,
-      replayed: false,
-      bytes: 0,
-    };
+    const exchange = await openExchange(context, { model: body.model, operation, signal: record.signal });
+    const payload = exchange.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, exchange.upstreamModel);
+    request.passthrough = { exchange, payload };
   }
 
   function forward(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const exchange = request.exchange as ProxyExchange;
-    return withAbortSignal(exchange.abort.signal, () =>
-      reply.from(exchange.path, {
+    const { exchange, payload } = request.passthrough as Passthrough;
+    const target = exchange.target;
+    return withAbortSignal(exchange.signal, () =>
+      reply.from(target.path, {
         ...replyOptions,
-        getUpstream: () => exchange.origin,
-        body: exchange.payload,
+        getUpstream: () => target.origin,
+        body: payload,
         contentType: request.headers['content-type'] as string,
       } as never),
     );
   }
 
   const replyOptions = {
-    getUpstream: (request: FastifyRequest) => (request.exchange as ProxyExchange | null)?.origin ?? '',
+    getUpstream: (request: FastifyRequest) => request.passthrough?.exchange.target.origin ?? '',
     // Client query strings are dropped: nothing a client sends may shape the upstream URL.
     queryString: () => '',
     rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => {
-      const exchange = request.exchange as ProxyExchange;
+      const { exchange } = request.passthrough as Passthrough;
       return upstreamRequestHeaders(headers, {
         token: exchange.token.value,
-        quotaProject: options.quotaProject ?? exchange.token.quotaProject,
+        quotaProject: context.quotaProject ?? exchange.token.quotaProject,
         extra: exchange.headers,
       });
     },
     rewriteHeaders: (headers: IncomingHttpHeaders) => clientResponseHeaders(headers),
-    onResponse: (request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse) => {
-      const exchange = request.exchange as ProxyExchange;
-      exchange.upstreamStatus = res.statusCode;
-      if (!isHttpStatus(res.statusCode)) {
-        // Fastify cannot send such a status; answering it would throw outside any request.
-        res.stream.on('error', () => {}).destroy();
-        return void reply.code(502).send(badUpstreamStatus(res.statusCode));
+    onResponse: (request: FastifyRequest, reply: FastifyReply, res: ReplyFromResponse) => {
+      const { exchange } = request.passthrough as Passthrough;
+      const record = request.record;
+      record.upstreamStatus = res.statusCode;
+      const step = exchange.onAnswer(res.statusCode, res.headers, context.failoverMaxWaitMs);
+      switch (step.kind) {
+        case 'relay':
+          if (record.stream) record.streamStarted();
+          return void reply.send(meter(res.stream, record, reply, exchange));
+        case 'error':
+          return void sendUpstreamError(reply, { statusCode: res.statusCode, headers: res.headers, body: res.stream }, record).catch((err: unknown) => {
+            reply.log.error({ err }, 'could not relay the upstream error');
+            if (!reply.sent) reply.send(upstreamFailure(err as Error));
+          });
+        case 'replay':
+          // The token is rejected only when Google says so: drop it, send the (kept) body once more.
+          discard(reply, res);
+          context.credentials.invalidate(exchange.startReplay());
+          return resend(request, reply);
+        case 'failover':
+          discard(reply, res);
+          return failOver(request, reply, step.delayMs, { status: res.statusCode });
+        case 'fail':
+          // A status Node cannot send: answering it would throw outside any request.
+          res.stream.on('error', () => {}).destroy();
+          return void reply.send(step.error);
+        case 'aborted':
+          return; // an answer is never an abort
       }
-      if (res.statusCode === 401 && !exchange.replayed) return replayWithFreshToken(request, reply, res);
-      if (isFailoverStatus(res.statusCode) && canFailOver(exchange)) {
-        return failOver(request, reply, res, failoverDelayMs(res.headers, options.failoverMaxWaitMs));
-      }
-      if (res.statusCode >= 400) {
-        return void translateErrorResponse(reply, res).catch((err: unknown) => {
-          reply.log.error({ err }, 'could not relay the upstream error');
-          if (!reply.sent) reply.send(upstreamFailure(err as Error));
-        });
-      }
-      reply.send(meter(res.stream, exchange, reply));
     },
     onError: (reply: FastifyReply, { error }: { error: Error }) => {
       // reply-from's only use of this code: a status Node cannot send. onResponse follows and answers it.
       if ((error as { code?: unknown }).code === 'FST_REPLY_FROM_BAD_GATEWAY') return;
-      if (reply.request.exchange?.abort.signal.aborted) {
+      const passthrough = reply.request.passthrough;
+      const step = passthrough ? passthrough.exchange.onFailure(error) : { kind: 'fail' as const, error: upstreamFailure(error) };
+      if (step.kind === 'aborted') {
         // Not a failure: the client left, so its upstream request was cut on purpose.
         reply.log.debug('client went away before the upstream answered; upstream request aborted');
-        reply.code(499).send();
-        return;
+        return void reply.code(499).send();
       }
-      const exchange = reply.request.exchange;
-      if (exchange && canFailOver(exchange)) return failOver(reply.request, reply, undefined, 0, error);
-      reply.send(upstreamFailure(error));
+      if (step.kind === 'failover') return failOver(reply.request, reply, step.delayMs, { error });
+      if (step.kind === 'fail') reply.send(step.error);
     },
   };
 
-  // The token is rejected only when Google says so; fetch a new one and send the
-  // (buffered) body once more. A second 401 goes back to the client.
-  function replayWithFreshToken(request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse): void {
-    const exchange = request.exchange as ProxyExchange;
-    exchange.replayed = true;
-    discardResponse(reply, res);
-    credentials.invalidate(exchange.token);
-    resend(request, reply);
-  }
-
   /** Sends again with the token in force now: after a wait, the one the request began with may be near expiry. */
   function resend(request: FastifyRequest, reply: FastifyReply): void {
-    const exchange = request.exchange as ProxyExchange;
-    credentials.getToken().then(
+    const { exchange } = request.passthrough as Passthrough;
+    context.credentials.getToken().then(
       (token) => {
         exchange.token = token;
         forward(request, reply);
@@ -170,24 +142,17 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
   }
 
   // Nothing has reached the client yet: try the entry's next location, never one it does not list.
-  function failOver(request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse | undefined, delayMs: number, error?: Error): void {
-    const exchange = request.exchange as ProxyExchange;
-    const from = exchange.targets[exchange.targetIndex] as EndpointTarget;
-    const to = exchange.targets[exchange.targetIndex + 1] as EndpointTarget;
-    if (res) discardResponse(reply, res);
-    exchange.targetIndex++;
-    exchange.origin = upstreamOrigin(to);
-    exchange.path = operationPath(to, exchange.operation);
-    exchange.replayed = false;
-    const event: FailoverEvent = { from: from.location, to: to.location, status: res?.statusCode, error: error?.message, delayMs };
+  function failOver(request: FastifyRequest, reply: FastifyReply, delayMs: number, cause: { status?: number; error?: Error }): void {
+    const { exchange } = request.passthrough as Passthrough;
+    const event = exchange.failOver(delayMs, cause);
     request.log.warn(event, 'failing over to the next location');
-    options.onFailover?.(event);
+    context.onFailover?.(event);
     const timer = setTimeout(() => {
-      exchange.abort.signal.removeEventListener('abort', cancel);
+      exchange.signal.removeEventListener('abort', cancel);
       resend(request, reply);
     }, delayMs);
     const cancel = () => clearTimeout(timer);
-    exchange.abort.signal.addEventListener('abort', cancel, { once: true });
+    exchange.signal.addEventListener('abort', cancel, { once: true });
   }
 
   await app.register(httpProxy, {
@@ -196,7 +161,7 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
     httpMethods: ['POST'],
     // Our JSON parser keeps the raw bytes; the default would stream them once and lose them.
     proxyPayloads: false,
-    undici: options.dispatcher as never,
+    undici: context.dispatcher as never,
     disableRequestLogging: true,
     preHandler: prepare,
     handler: (request, reply) => forward(request, reply),
@@ -204,45 +169,23 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
   });
 }
 
-export interface UpstreamResponse {
-  readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly stream: Readable;
-}
-
 /** Drops an upstream answer we will not forward, and the headers reply-from already copied from it. */
-function discardResponse(reply: FastifyReply, res: UpstreamResponse): void {
+function discard(reply: FastifyReply, res: ReplyFromResponse): void {
   res.stream.on('error', () => {}).resume();
   for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
 }
 
-/**
- * Aborts the upstream request the moment the client goes away without having
- * had its whole response, even before upstream headers (Fastify itself cuts
- * the upstream body only once it is piping it).
- */
-function abortOnClientClose(reply: FastifyReply): AbortController {
-  const abort = new AbortController();
-  const res = reply.raw;
-  const onClose = () => {
-    if (!res.writableFinished) abort.abort();
-  };
-  if (res.destroyed) onClose();
-  else res.once('close', onClose);
-  return abort;
-}
-
 /** Counts bytes and time to first byte without altering or buffering the stream. */
-function meter(stream: Readable, exchange: ProxyExchange, reply: FastifyReply): Readable {
+function meter(stream: Readable, record: RequestRecord, reply: FastifyReply, exchange: Exchange): Readable {
   // Paused first, so the listener cannot start the flow before Fastify pipes it.
   stream.pause();
   stream.on('data', (chunk: Buffer) => {
-    exchange.firstByteMs ??= reply.elapsedTime;
-    exchange.bytes += chunk.length;
+    record.firstByte();
+    record.bytes += chunk.length;
   });
   // Fastify cuts the client's response when this fails; it cannot say why, we can.
   stream.once('error', (err: Error) => {
-    if (!exchange.abort.signal.aborted) reply.log.warn({ err }, 'upstream stream broke off; client response cut');
+    if (!exchange.signal.aborted) reply.log.warn({ err }, 'upstream stream broke off; client response cut');
   });
   return stream;
 }
