@@ -17,7 +17,6 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { credentialError } from '../credentials/errors.ts';
 import type { RequestRecord } from '../observability/request-record.ts';
@@ -38,7 +37,8 @@ export interface UpstreamCall {
   readonly headers: IncomingHttpHeaders;
   /** The request's record: upstream status, first byte and bytes go there. */
   readonly record?: RequestRecord | undefined;
-  readonly log: Pick<FastifyBaseLogger, 'warn'>;
+  /** Where a failover is logged (the request's logger). */
+  readonly log: { warn(fields: object, message: string): void };
 }
 
 /** The client went away; the upstream request was cut. Named AbortError, so it is logged at debug. */
