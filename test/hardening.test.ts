@@ -115,3 +115,28 @@ t.test('request bodies in flight are bounded together: beyond the budget, 503 wi
   t.equal(third.status, 200, 'admitted again once the first answer ended');
   await third.text();
 });
+
+t.test("hop-by-hop response headers stay here, and the client's Connection: close is kept", async (t) => {
+  const h = await startHarness(t);
+  await h.listen();
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      connection: 'keep-alive, x-hop',
+      'keep-alive': 'timeout=600',
+      'x-hop': 'upstream-connection-detail',
+      'x-end-to-end': 'kept',
+    });
+    res.end('{"ok":true}');
+  });
+  const res = await rawRequest(h.url, {
+    target: '/v1/chat/completions',
+    headers: [['Host', '127.0.0.1'], ['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(BODY))], ['Connection', 'close']],
+    body: BODY,
+  });
+  t.equal(res.status, 200);
+  t.equal(res.headers['x-end-to-end'], 'kept');
+  t.notOk('keep-alive' in res.headers, 'no Keep-Alive from upstream');
+  t.notOk('x-hop' in res.headers, 'no header that the upstream Connection named');
+  t.equal(res.headers.connection, 'close', "the client's Connection: close wins");
+});
