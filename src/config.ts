@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseYamlConfig } from './config-yaml.ts';
 import type { ApiVersion } from './upstream.ts';
 import { parseModels, type ModelRoute } from './config-models.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
@@ -209,7 +210,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   let parsed: unknown;
   try {
-    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYaml(text) : JSON.parse(text);
+    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYamlConfig(text) : JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`Config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }
