@@ -6,7 +6,7 @@
 // generation: new GoogleAuth, empty token cache. Requests already holding a
 // token finish with it; the next one gets a token from the new file.
 
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { GoogleAuth } from 'google-auth-library';
 import { createAdcCredentials, createGoogleAuth, type Credentials } from './credentials.ts';
 import type { AccessToken, Clock, TokenCacheEvents } from './token-cache.ts';
@@ -73,6 +73,9 @@ export function createReloadingCredentials(options: ReloadingOptions): Reloading
 
   const stopWatching = options.file
     ? watchForChanges(options.file, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, () => {
+        // Editors and gcloud rewrite the file in steps: a file that is gone or
+        // half-written must not cost the token in hand. Its next change is seen.
+        if (!isCompleteCredentialFile(options.file as string)) return;
         current = start();
         events.onReload?.(options.file as string);
       })
@@ -108,6 +111,15 @@ export async function principalEmail(auth: GoogleAuth): Promise<string | undefin
     return email || undefined;
   } catch {
     return undefined;
+  }
+}
+
+function isCompleteCredentialFile(path: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string';
+  } catch {
+    return false;
   }
 }
 
