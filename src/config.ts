@@ -29,6 +29,10 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** Open client connections at most; beyond, new ones are closed at once. */
+  readonly maxConnections: number;
+  /** A connection must have sent whole request headers within this. */
+  readonly headersTimeoutMs: number;
   /** What request bodies in flight may hold together; beyond it, 503 with Retry-After. */
   readonly bodyMemoryBytes: number;
   readonly upstreamTimeoutMs: number;
@@ -96,6 +100,8 @@ const FIELDS = {
   corsOrigins: { env: ['PROXY_CORS_ORIGINS'], parse: originList },
   logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },
   bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
+  maxConnections: { env: ['PROXY_MAX_CONNECTIONS'], parse: integer(1, 1_000_000) },
+  headersTimeoutSeconds: { env: ['PROXY_HEADERS_TIMEOUT_SECONDS'], parse: number(0.01, 3600) },
   bodyMemoryMb: { env: ['PROXY_BODY_MEMORY_MB'], parse: number(0.001, 65536) },
   upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
   shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
@@ -121,6 +127,9 @@ const DEFAULTS: Record<FileKey, unknown> = {
   corsOrigins: [],
   logLevel: 'info',
   bodyLimitMb: 32,
+  // Each client stream also holds an upstream socket: twice this stays under a common 8,192-descriptor limit.
+  maxConnections: 4000,
+  headersTimeoutSeconds: 10,
   // Two bodies at the default limit; sized for the Kubernetes example's memory limit.
   bodyMemoryMb: 64,
   upstreamTimeoutSeconds: 600,
@@ -158,6 +167,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     corsOrigins: Object.freeze(v.corsOrigins),
     logLevel: v.logLevel,
     bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
+    maxConnections: v.maxConnections,
+    headersTimeoutMs: Math.round((v.headersTimeoutSeconds as number) * 1000),
     bodyMemoryBytes: Math.round((v.bodyMemoryMb as number) * 1024 * 1024),
     upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
     shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
