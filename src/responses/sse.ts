@@ -54,9 +54,10 @@ export function upstreamParser(
     },
     end() {
       if (broken) return;
-      const rest = decoder.decode();
-      if (rest !== '') parser.feed(rest);
-      parser.reset({ consume: true });
+      // Two line ends terminate a last line and dispatch its event; after a
+      // clean ending they are only empty lines, which dispatch nothing.
+      parser.feed(`${decoder.decode()}\n\n`);
+      parser.reset();
     },
   };
 }
