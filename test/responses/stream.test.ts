@@ -2,7 +2,7 @@
 // at awkward byte boundaries, tool calls, break-off, usage, incomplete.
 
 import { readFileSync } from 'node:fs';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ProxyError } from '../../src/errors.ts';
 import { counterIds } from '../../src/responses/ids.ts';
 import { toChatRequest } from '../../src/responses/request.ts';
@@ -27,7 +27,7 @@ function run(sse: Buffer, size: number, body?: Record<string, unknown>, extra?: 
   return { events: parseFrames(text), s };
 }
 
-function checkSequence(t: Tap.Test, events: Event[]): void {
+function checkSequence(t: Test, events: Event[]): void {
   t.same(events.map((e) => e.sequence_number), events.map((_, i) => i), 'sequence numbers count up from 0');
 }
 
