@@ -18,6 +18,11 @@ export function itemNotFound(id: string): ProxyError {
   return new ProxyError(404, 'item_not_found', `Item with id '${id}' not found.`);
 }
 
+/** `previous_response_id` names a response the store does not hold (never stored, evicted, expired, other replica). */
+export function previousResponseNotFound(id: string): ProxyError {
+  return new ProxyError(404, 'previous_response_not_found', `Previous response with id '${id}' not found.`);
+}
+
 /** The upstream answered 200 with a body that is not a chat completion. */
 export function badUpstreamAnswer(message: string): ProxyError {
   return new ProxyError(502, 'upstream_invalid_response', message);

@@ -6,7 +6,7 @@
 // prompt, …) stays behind, because Vertex rejects fields it does not know.
 
 import type { ChatCompletionRequest, ChatMessage, ChatResponseFormat } from './chat-types.ts';
-import { invalidBody } from './errors.ts';
+import { invalidBody, unsupportedInput } from './errors.ts';
 import { resolveReferences, translateInput, turnItems } from './input.ts';
 import type { ToolNames } from './tool-names.ts';
 import { translateToolChoice, translateTools } from './tools.ts';
@@ -111,6 +111,8 @@ function responseFormat(format: TextFormat | undefined): ChatResponseFormat | un
 function validate(body: Record<string, unknown>): ResponsesRequest {
   const model = body['model'];
   if (typeof model !== 'string' || model === '') throw invalidBody('model is required and must be a non-empty string.');
+  // A server-side conversation would silently lose its context here: refuse it.
+  if (body['conversation'] != null) throw unsupportedInput('conversation is not supported; send previous_response_id or the items instead.');
   const input = body['input'];
   if (typeof input !== 'string' && !Array.isArray(input)) throw invalidBody('input is required and must be a string or an array of items.');
   const text = optionalRecord(body['text'], 'text');

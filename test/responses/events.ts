@@ -1,10 +1,16 @@
-// Reading the Responses SSE the translator writes, and checking it the way
-// its clients do: openai-node's own accumulator (strict about item ids,
-// output and content indexes), and the fields Codex's serde structs require
-// on `response.output_item.added/.done` (codex-rs protocol `ResponseItem`).
+// Running the stream translator on fixtures, reading the Responses SSE it
+// writes, and checking it the way its clients do: openai-node's own
+// accumulator (strict about item ids, output and content indexes), and the
+// fields Codex's serde structs require on `response.output_item.added/.done`
+// (codex-rs protocol `ResponseItem`).
 
+import { readFileSync } from 'node:fs';
 import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { Response, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type { Test } from 'tap';
+import { counterIds } from '../../src/responses/ids.ts';
+import { toChatRequest } from '../../src/responses/request.ts';
+import { createResponseStream, type ResponseStreamOptions } from '../../src/responses/stream.ts';
 
 export interface Event {
   type: string;
@@ -59,4 +65,34 @@ export function pieces(bytes: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
   return out;
+}
+
+export const read = (name: string) => readFileSync(new URL(`../fixtures/responses/${name}`, import.meta.url));
+export const codexTurn1: Record<string, unknown> = JSON.parse(read('codex-turn1.request.json').toString('utf8'));
+
+export function stream(body: Record<string, unknown> = { model: 'gemini-3-flash', input: 'hi', stream: true }, extra: Partial<ResponseStreamOptions> = {}) {
+  const { request, names } = toChatRequest(body);
+  return createResponseStream({ request, names, newId: counterIds(), now: () => 1_767_225_600_000, ...extra });
+}
+
+/** Runs a whole upstream body through a stream, in pieces of `size` bytes. */
+export function run(sse: Buffer, size: number, body?: Record<string, unknown>, extra?: Partial<ResponseStreamOptions>) {
+  const s = stream(body, extra);
+  let text = s.start();
+  for (const piece of pieces(sse, size)) text += s.push(piece);
+  text += s.end();
+  return { events: parseFrames(text), s };
+}
+
+export function checkSequence(t: Test, events: Event[]): void {
+  t.same(events.map((e) => e.sequence_number), events.map((_, i) => i), 'sequence numbers count up from 0');
+}
+
+/** What the deltas of each item add up to, by item id. */
+export function deltasById(events: Event[]): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const e of events) {
+    if (typeof e['delta'] === 'string' && typeof e['item_id'] === 'string') sums.set(e['item_id'], (sums.get(e['item_id']) ?? '') + e['delta']);
+  }
+  return sums;
 }
