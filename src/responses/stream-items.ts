@@ -33,8 +33,9 @@ export class StreamItems {
   readonly #emit: Emit;
   #message: { at: number; item: OutputMessage; part?: { kind: 'text' | 'refusal'; index: number } } | undefined;
   #reasoning: { at: number; item: OutputReasoning; text: string } | undefined;
+  // The call now using each chat index, and every call in order of arrival.
   readonly #calls = new Map<number, Call>();
-  readonly #openCalls: Call[] = [];
+  readonly #allCalls: Call[] = [];
 
   constructor(ctx: Resolved, emit: Emit) {
     this.#ctx = ctx;
@@ -87,6 +88,7 @@ export class StreamItems {
     if (call === undefined || (typeof delta.id === 'string' && delta.id !== '' && delta.id !== call.callId)) {
       call = { index, callId: delta.id || this.#ctx.newId('call'), chatName: '', args: '', custom: false, signed: false };
       this.#calls.set(index, call);
+      this.#allCalls.push(call);
     }
     const signature = call.signed ? undefined : (signatureOf(delta) ?? inheritedSignature);
     if (signature !== undefined) {
@@ -114,8 +116,9 @@ export class StreamItems {
   finish(status: ItemStatus): void {
     this.#closeReasoning();
     this.#closeMessage(status);
-    for (const call of this.#openCalls) {
-      if (call.at === undefined) this.#announce(call, undefined);
+    // A call whose name never came is still announced, so its call_id gets an answer slot.
+    for (const call of this.#allCalls) if (call.at === undefined) this.#announce(call, undefined);
+    for (const call of this.#allCalls) {
       const at = call.at as number;
       const item = toolCallItem(this.#ctx, { callId: call.callId, chatName: call.chatName, arguments: call.args }, status, this.output[at]?.id);
       this.output[at] = item;
@@ -127,7 +130,8 @@ export class StreamItems {
       }
       this.#emit({ type: 'response.output_item.done', output_index: at, item });
     }
-    this.#openCalls.length = 0;
+    this.#allCalls.length = 0;
+    this.#calls.clear();
   }
 
   #announce(call: Call, signature: string | undefined): void {
@@ -137,7 +141,6 @@ export class StreamItems {
     const item = toolCallItem(this.#ctx, { callId: call.callId, chatName: call.chatName, arguments: '' }, 'in_progress');
     call.custom = item.type === 'custom_tool_call';
     call.at = this.#add(item);
-    this.#openCalls.push(call);
     if (item.type === 'function_call' && call.args !== '') {
       item.arguments = call.args;
       this.#emit({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index: call.at, delta: call.args });

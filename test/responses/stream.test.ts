@@ -200,3 +200,18 @@ t.test('push() before start() still begins with response.created', async (t) => 
   t.equal(events.at(-1)?.type, 'response.completed');
   checkSequence(t, events);
 });
+
+t.test('a call that never gets a name still gets an item, so its call_id is answered', async (t) => {
+  const s = stream();
+  const events = parseFrames(
+    s.start() +
+      s.push('data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"nameless","function":{"arguments":"{}"}}]}}]}\n\n') +
+      s.push('data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"named","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}\n\n') +
+      s.end(),
+  );
+  checkSequence(t, events);
+  t.match(accumulate(events).output, [
+    { type: 'function_call', call_id: 'named', name: 'f' },
+    { type: 'function_call', call_id: 'nameless', name: '', arguments: '{}' },
+  ]);
+});
