@@ -69,10 +69,10 @@ export function toChatRequest(body: unknown, options: RequestOptions = {}): Tran
   const inputCtx = { names, recallSignature: options.recallSignature, onDroppedItem: (type: string) => onDropped({ kind: 'item', type }) };
   const messages: ChatMessage[] = [];
   if (request.instructions != null && request.instructions !== '') messages.push({ role: 'system', content: request.instructions });
-  const history = resolveReferences(options.history ?? [], 'previous_response.output', undefined);
-  messages.push(...translateInput(history, inputCtx));
+  // History and this turn in one pass: a call in one may take its signature from a reasoning item in the other.
+  const history = resolveReferences(options.history ?? [], 'previous_response.history', undefined);
+  messages.push(...translateInput(typeof placed === 'string' ? history : [...history, ...placed], inputCtx));
   if (typeof placed === 'string') messages.push({ role: 'user', content: placed });
-  else messages.push(...translateInput(placed, inputCtx));
 
   const chat: ChatCompletionRequest = { model: request.model, messages };
   const offered = choice.allowed === undefined ? tools : tools.filter((t) => choice.allowed?.has(t.function.name));
