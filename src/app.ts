@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { JsonBody, jsonBodies } from './body.ts';
+import { bodyBudgetPlugin } from './body-budget.ts';
 import type { Config } from './config.ts';
 import type { Credentials } from './credentials.ts';
 import type { Requestable } from './dispatcher.ts';
@@ -112,6 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // /metrics and the metadata paths make their own checks (see their modules).
     openPaths: new Set([...PROBE_PATHS, METRICS_PATH, ...(config.metadataServer ? METADATA_OPEN_PATHS : [])]),
   });
+  await app.register(bodyBudgetPlugin, { limitBytes: config.bodyMemoryBytes });
   await app.register(jsonBodies, { bodyLimit: config.bodyLimitBytes });
   await app.register(healthRoutes, { credentials: deps.credentials, project: config.project, now });
   if (config.metadataServer) {

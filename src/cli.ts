@@ -115,8 +115,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(ok ? 'OK\n' : 'FAILED\n');
     return ok ? 0 : 1;
   }
-  const { exitOnSignals, startServer } = await import('./server.ts');
+  const { exitOnSignals, keepServingOnStrayErrors, startServer } = await import('./server.ts');
   const server = await startServer(load(), { reloadConfig: load });
+  keepServingOnStrayErrors(server.app.log);
   exitOnSignals(server);
   return -1;
 }

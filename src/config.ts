@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseYamlConfig } from './config-yaml.ts';
 import type { ApiVersion } from './upstream.ts';
 import { parseModels, type ModelRoute } from './config-models.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
@@ -29,7 +30,11 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** What request bodies in flight may hold together; beyond it, 503 with Retry-After. */
+  readonly bodyMemoryBytes: number;
   readonly upstreamTimeoutMs: number;
+  /** Deadline for one token fetch (or project lookup) from the credential source. */
+  readonly tokenTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly configPath: string | undefined;
   /** Per-model routes from the config file's `models` map. */
@@ -95,8 +100,10 @@ const FIELDS = {
   corsOrigins: { env: ['PROXY_CORS_ORIGINS'], parse: originList },
   logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },
   bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
+  bodyMemoryMb: { env: ['PROXY_BODY_MEMORY_MB'], parse: number(0.001, 65536) },
   upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
   shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
+  tokenTimeoutSeconds: { env: ['PROXY_TOKEN_TIMEOUT_SECONDS'], parse: number(0.01, 600) },
   models: { env: [], parse: parseModels },
   listedModels: { env: [], parse: list },
   failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
@@ -122,8 +129,11 @@ const DEFAULTS: Record<FileKey, unknown> = {
   corsOrigins: [],
   logLevel: 'info',
   bodyLimitMb: 32,
+  // Two bodies at the default limit; sized for the Kubernetes example's memory limit.
+  bodyMemoryMb: 64,
   upstreamTimeoutSeconds: 600,
   shutdownGraceSeconds: 30,
+  tokenTimeoutSeconds: 15,
   models: {},
   listedModels: undefined,
   failoverMaxWaitSeconds: 5,
@@ -157,8 +167,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     corsOrigins: Object.freeze(v.corsOrigins),
     logLevel: v.logLevel,
     bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
+    bodyMemoryBytes: Math.round((v.bodyMemoryMb as number) * 1024 * 1024),
     upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
     shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
+    tokenTimeoutMs: Math.round((v.tokenTimeoutSeconds as number) * 1000),
     configPath,
     models: Object.freeze(v.models),
     listedModels: Object.freeze(v.listedModels ?? (sources.defaultModels ?? readDefaultModels)()),
@@ -209,7 +221,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   let parsed: unknown;
   try {
-    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYaml(text) : JSON.parse(text);
+    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYamlConfig(text) : JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`Config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }
