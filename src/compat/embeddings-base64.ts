@@ -5,6 +5,7 @@
 // does with the field) and each vector of the answer is re-encoded the way
 // OpenAI encodes it: base64 of the little-endian float32 bytes.
 
+import { topLevelValueRanges } from '../model-rewrite.ts';
 import { dropTopLevelParams } from './drop-params.ts';
 
 export interface EmbeddingsRequestPlan {
@@ -14,10 +15,29 @@ export interface EmbeddingsRequestPlan {
   readonly base64: boolean;
 }
 
-/** Decides what an embeddings request sends upstream and whether its answer is converted. */
-export function planEmbeddingsRequest(raw: Buffer, json: Record<string, unknown>): EmbeddingsRequestPlan {
-  if (json.encoding_format !== 'base64') return { body: raw, base64: false };
+const ENCODING_FORMAT = Buffer.from('"encoding_format"');
+
+/**
+ * Decides what an embeddings request sends upstream and whether its answer is
+ * converted. Pass the parsed body if there is one; else the top-level
+ * `encoding_format` is read from the bytes, without parsing the rest.
+ */
+export function planEmbeddingsRequest(raw: Buffer, json?: Record<string, unknown>): EmbeddingsRequestPlan {
+  const format = json ? json.encoding_format : encodingFormatOf(raw);
+  if (format !== 'base64') return { body: raw, base64: false };
   return { body: dropTopLevelParams(raw, ['encoding_format'], json).body, base64: true };
+}
+
+/** The last top-level `encoding_format` value (JSON.parse keeps the last one too). */
+function encodingFormatOf(raw: Buffer): unknown {
+  if (!raw.includes(ENCODING_FORMAT)) return undefined;
+  const range = topLevelValueRanges(raw, 'encoding_format').at(-1);
+  if (range === undefined) return undefined;
+  try {
+    return JSON.parse(raw.subarray(range[0], range[1]).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -52,12 +52,14 @@ type Json = Record<string, unknown>;
 
 /**
  * Fills in missing thought signatures on the assistant messages of a chat
- * request. `raw` is the body as received and `json` its parse. Returns
- * undefined when nothing changes, so the caller forwards `raw` untouched.
- * Signatures the client sent are never replaced.
+ * request. `raw` is the body as received; `json` its parse, or undefined to
+ * have it parsed here, and only for Gemini 3 requests that hold tool calls.
+ * Returns undefined when nothing changes, so the caller forwards `raw`
+ * untouched. Signatures the client sent are never replaced.
  */
 export function repairThoughtSignatures(raw: Buffer, json: unknown, options: SignatureRepairOptions): SignatureRepair | undefined {
   if (!requiresThoughtSignatures(options.model) || !raw.includes(TOOL_CALLS)) return undefined;
+  if (json === undefined) json = parseOrUndefined(raw);
   if (!isObject(json) || !Array.isArray(json.messages)) return undefined;
   const messages = json.messages as unknown[];
   // Google validates the current turn: everything after the latest user message
@@ -115,6 +117,14 @@ function replaceTopLevel(raw: Buffer, key: string, valueJson: string): Buffer {
   }
   parts.push(raw.subarray(last));
   return Buffer.concat(parts);
+}
+
+function parseOrUndefined(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function isObject(value: unknown): value is Json {

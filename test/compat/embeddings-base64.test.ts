@@ -64,17 +64,20 @@ t.test('answers that need nothing come back as the same Buffer', async (t) => {
 });
 
 t.test('only base64 requests change: encoding_format leaves, the rest is byte for byte', async (t) => {
-  const plan = (text: string) => {
-    const raw = Buffer.from(text);
-    const result = planEmbeddingsRequest(raw, JSON.parse(text) as Record<string, unknown>);
-    return { ...result, same: result.body === raw, text: result.body.toString() };
-  };
-  const b64 = plan('{"model":"text-embedding-005", "input":["x"],"encoding_format":"base64" ,"dimensions":256}');
-  t.equal(b64.base64, true);
-  t.equal(b64.text, '{"model":"text-embedding-005", "input":["x"] ,"dimensions":256}');
-  for (const text of ['{"model":"m","input":"x","encoding_format":"float"}', '{"model":"m","input":"x"}']) {
-    const p = plan(text);
-    t.equal(p.base64, false);
-    t.ok(p.same, text);
+  for (const parsed of [true, false]) {
+    const plan = (text: string) => {
+      const raw = Buffer.from(text);
+      const result = planEmbeddingsRequest(raw, parsed ? (JSON.parse(text) as Record<string, unknown>) : undefined);
+      return { ...result, same: result.body === raw, text: result.body.toString() };
+    };
+    const b64 = plan('{"model":"text-embedding-005", "input":["x"],"encoding_format":"base64" ,"dimensions":256}');
+    t.equal(b64.base64, true);
+    t.equal(b64.text, '{"model":"text-embedding-005", "input":["x"] ,"dimensions":256}');
+    t.equal(plan('{"model":"m","input":"x","encoding_format":"bas\\u006564"}').base64, true, 'an escaped spelling too');
+    for (const text of ['{"model":"m","input":"x","encoding_format":"float"}', '{"model":"m","input":"x"}', '{"model":"m","input":"base64","user":"base64"}']) {
+      const p = plan(text);
+      t.equal(p.base64, false);
+      t.ok(p.same, text);
+    }
   }
 });

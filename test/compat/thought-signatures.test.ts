@@ -136,6 +136,14 @@ t.test('keeps whatever else the tool call carries in extra_content', async (t) =
   t.same(sent?.messages[1]?.tool_calls?.[0]?.extra_content, { google: { thought: true, thought_signature: 'E1' }, other: 1 });
 });
 
+t.test('without a parse from the caller, the body is parsed here', async (t) => {
+  const raw = Buffer.from(JSON.stringify({ model: GEMINI, messages: [user('q'), assistant(call('fc-9')), tool('fc-9')] }));
+  const result = repairThoughtSignatures(raw, undefined, { model: GEMINI, memory: memoryWith({ 'fc-9': 'NINE' }), fallback: true });
+  t.equal(result?.restored, 1);
+  t.match(result?.body.toString(), /"thought_signature":"NINE"/);
+  t.equal(repairThoughtSignatures(Buffer.from('{"tool_calls": oops'), undefined, { model: GEMINI, memory: memoryWith({}), fallback: true }), undefined, 'unparsable: left alone');
+});
+
 t.test('requiresThoughtSignatures: Gemini 3 and later', async (t) => {
   const cases: Array<[string | undefined, boolean]> = [
     ['google/gemini-3.5-flash', true],
