@@ -1,8 +1,9 @@
 // Watches a chat answer on its way to the client and notes each tool call's
 // thought signature (`tool_calls[].extra_content.google.thought_signature`) by
 // tool-call id. It only looks: the bytes go to the client exactly as they come,
-// never held back. Text-only answers cost a byte search per SSE line; only
-// lines that mention `"tool_calls"` are parsed.
+// never held back (a compressed answer is decompressed on the side). Text-only
+// answers cost a byte search per SSE line; only lines that mention
+// `"tool_calls"` are parsed.
 //
 // Gemini's streams differ from OpenAI's: a tool call usually arrives whole in
 // one delta, often without `index`, and the signature may come in a delta of
@@ -10,6 +11,7 @@
 // (`index`, else the position in the delta), whichever comes first.
 
 import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import type { SignatureSink } from './signature-memory.ts';
 
 export type AnswerFormat = 'sse' | 'json';
@@ -22,13 +24,37 @@ const SIGNATURE = Buffer.from('thought_signature');
 /** Lines or JSON bodies beyond this are left alone rather than held. */
 const MAX_HELD_BYTES = 32 * 1024 * 1024;
 
-/** Which answers can be tapped: plain (not content-encoded) SSE or JSON. */
+type Decoder = zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress;
+
+const DECODERS: Readonly<Record<string, () => Decoder>> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+};
+
+/**
+ * Which answers can be tapped: SSE or JSON, plain or in a content encoding the
+ * tap can undo on its own copy (gzip, deflate, br).
+ */
 export function answerFormat(contentType: string | undefined, contentEncoding?: string): AnswerFormat | undefined {
-  if (contentEncoding !== undefined && contentEncoding !== '' && contentEncoding.toLowerCase() !== 'identity') return undefined;
+  if (!isPlain(contentEncoding) && !Object.hasOwn(DECODERS, contentEncoding!.trim().toLowerCase())) return undefined;
   const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   if (type === 'text/event-stream') return 'sse';
   if (type === 'application/json') return 'json';
   return undefined;
+}
+
+function isPlain(contentEncoding: string | undefined): boolean {
+  const encoding = contentEncoding?.trim().toLowerCase();
+  return encoding === undefined || encoding === '' || encoding === 'identity';
+}
+
+export interface AnswerTapOptions {
+  /** The answer's Content-Encoding; a compressed answer is decompressed on the side, for the tap only. */
+  readonly contentEncoding?: string | undefined;
+  /** Longest SSE line or JSON body inspected (default 32 MiB). */
+  readonly maxHeldBytes?: number;
 }
 
 interface Slot {
@@ -53,19 +79,46 @@ export class AnswerTap {
   #recorded = 0;
 
   readonly #maxHeldBytes: number;
+  readonly #decoder: Decoder | undefined;
+  #settle!: () => void;
+  /** Resolves once the tap is done with the answer (for compressed ones, after decoding). */
+  readonly finished = new Promise<void>((resolve) => (this.#settle = resolve));
 
-  constructor(format: AnswerFormat, sink: SignatureSink, options: { maxHeldBytes?: number } = {}) {
+  constructor(format: AnswerFormat, sink: SignatureSink, options: AnswerTapOptions = {}) {
     this.#format = format;
     this.#sink = sink;
     this.#maxHeldBytes = options.maxHeldBytes ?? MAX_HELD_BYTES;
+    if (!isPlain(options.contentEncoding)) {
+      const create = DECODERS[options.contentEncoding!.trim().toLowerCase()];
+      if (create === undefined) {
+        this.#stop();
+      } else {
+        const decoder = (this.#decoder = create());
+        decoder.on('data', (chunk: Buffer) => this.#consume(chunk));
+        decoder.once('end', () => this.#finish());
+        decoder.once('error', () => this.#stop());
+      }
+    }
   }
 
-  /** Signatures handed to the sink so far. */
+  /** Signatures handed to the sink so far (for compressed answers, once decoded). */
   get recorded(): number {
     return this.#recorded;
   }
 
   write(chunk: Buffer): void {
+    if (this.#stopped) return;
+    if (this.#decoder) this.#decoder.write(chunk);
+    else this.#consume(chunk);
+  }
+
+  end(): void {
+    if (this.#stopped) return;
+    if (this.#decoder) this.#decoder.end();
+    else this.#finish();
+  }
+
+  #consume(chunk: Buffer): void {
     if (this.#stopped) return;
     try {
       if (this.#format === 'sse') this.#writeSse(chunk);
@@ -75,7 +128,7 @@ export class AnswerTap {
     }
   }
 
-  end(): void {
+  #finish(): void {
     if (this.#stopped) return;
     try {
       if (this.#format === 'sse') {
@@ -203,6 +256,8 @@ export class AnswerTap {
   }
 
   #stop(): void {
+    if (this.#decoder && !this.#decoder.destroyed) this.#decoder.destroy();
+    this.#settle();
     this.#stopped = true;
     this.#held = [];
     this.#heldBytes = 0;

@@ -1,6 +1,7 @@
 // The answer tap notes tool-call signatures while the bytes pass untouched.
 
 import { PassThrough, Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import t from 'tap';
 import { AnswerTap, answerFormat, tapAnswer, type AnswerFormat } from '../../src/compat/answer-tap.ts';
 
@@ -176,7 +177,10 @@ t.test('answerFormat: which answers can be tapped', async (t) => {
     ['text/event-stream; charset=utf-8', '', 'sse'],
     ['application/json', undefined, 'json'],
     ['Application/JSON; charset=UTF-8', 'identity', 'json'],
-    ['application/json', 'gzip', undefined],
+    ['application/json', 'gzip', 'json'],
+    ['text/event-stream', 'br', 'sse'],
+    ['text/event-stream', 'Deflate', 'sse'],
+    ['application/json', 'zstd', undefined],
     ['text/plain', undefined, undefined],
     [undefined, undefined, undefined],
   ];
@@ -190,4 +194,39 @@ t.test('counts the signatures it recorded', async (t) => {
   t.equal(tap.recorded, 3);
   tap.write(Buffer.from(GEMINI_STREAM));
   t.equal(tap.recorded, 3, 'nothing after end()');
+});
+
+t.test('compressed answers are decoded on the side', async (t) => {
+  const encoders: Record<string, (b: Buffer) => Buffer> = { gzip: zlib.gzipSync, deflate: zlib.deflateSync, br: zlib.brotliCompressSync };
+  for (const [encoding, encode] of Object.entries(encoders)) {
+    const sseBytes = encode(Buffer.from(GEMINI_STREAM));
+    for (const at of [0, 1, Math.floor(sseBytes.length / 2), sseBytes.length - 1]) {
+      const recorder = new Recorder();
+      const tap = new AnswerTap('sse', recorder, { contentEncoding: encoding });
+      tap.write(sseBytes.subarray(0, at));
+      tap.write(sseBytes.subarray(at));
+      tap.end();
+      await tap.finished;
+      t.same(Object.fromEntries(recorder.seen), EXPECTED, `${encoding} SSE split at ${at}`);
+    }
+    const recorder = new Recorder();
+    const tap = new AnswerTap('json', recorder, { contentEncoding: encoding.toUpperCase() });
+    tap.write(encode(Buffer.from(JSON_ANSWER)));
+    tap.end();
+    await tap.finished;
+    t.same(Object.fromEntries(recorder.seen), { 'fc-1': 'J1' }, `${encoding} JSON`);
+  }
+});
+
+t.test('a broken compressed answer or an unknown encoding records nothing and settles', async (t) => {
+  const broken = new AnswerTap('sse', new Recorder(), { contentEncoding: 'gzip' });
+  broken.write(Buffer.from('not gzip at all'));
+  broken.end();
+  await broken.finished;
+  t.equal(broken.recorded, 0);
+  const unknown = new AnswerTap('sse', new Recorder(), { contentEncoding: 'zstd' });
+  unknown.write(Buffer.from(GEMINI_STREAM));
+  unknown.end();
+  await unknown.finished;
+  t.equal(unknown.recorded, 0);
 });
