@@ -10,6 +10,7 @@ import type { ApiVersion } from './upstream.ts';
 import { parseModels, type ModelRoute } from './config-models.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
 import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
+import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds, thoughtSignatureSettings, type ThoughtSignatureSettings } from './compat/settings.ts';
 
 export { ConfigError };
 
@@ -50,6 +51,9 @@ export interface Config {
   readonly metadataServer: boolean;
   /** The ADC file google-auth-library reads (from GOOGLE_APPLICATION_CREDENTIALS or gcloud's); watched for changes. */
   readonly adcFile: AdcFile | undefined;
+  /** Top-level request keys removed before forwarding (a route's own list replaces it). */
+  readonly dropParams: readonly string[];
+  readonly thoughtSignatures: ThoughtSignatureSettings;
 }
 
 export interface ConfigSources {
@@ -110,13 +114,17 @@ const FIELDS = {
   listedModels: { env: [], parse: list },
   failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
   metadataServer: { env: ['PROXY_METADATA_SERVER'], flag: '--metadata-server', parse: boolean },
+  dropParams: { env: ['PROXY_DROP_PARAMS'], parse: parseDropParams },
+  thoughtSignatureFallback: { env: ['PROXY_THOUGHT_SIGNATURE_FALLBACK'], parse: parseSignatureFallback },
+  thoughtSignatureMemory: { env: ['PROXY_THOUGHT_SIGNATURE_MEMORY'], parse: parseSignatureMemory },
+  thoughtSignatureTtlSeconds: { env: ['PROXY_THOUGHT_SIGNATURE_TTL_SECONDS'], parse: parseSignatureTtlSeconds },
 } satisfies Record<string, Field>;
 
 const DEFAULTS: Record<FileKey, unknown> = {
   host: '127.0.0.1',
   port: 8765,
   project: undefined,
-  location: 'us-central1',
+  location: 'global',
   apiVersion: 'v1',
   endpoint: 'openapi',
   baseUrl: undefined,
@@ -139,6 +147,7 @@ const DEFAULTS: Record<FileKey, unknown> = {
   listedModels: undefined,
   failoverMaxWaitSeconds: 5,
   metadataServer: false,
+  ...COMPAT_DEFAULTS,
 };
 
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -179,6 +188,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     failoverMaxWaitMs: Math.round((v.failoverMaxWaitSeconds as number) * 1000),
     metadataServer: metadataServerOnLoopback(v.metadataServer, v.host),
     adcFile: adcFile(env),
+    dropParams: v.dropParams,
+    thoughtSignatures: thoughtSignatureSettings(v.thoughtSignatureFallback, v.thoughtSignatureMemory, v.thoughtSignatureTtlSeconds),
   });
 }
 
