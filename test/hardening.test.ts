@@ -115,3 +115,61 @@ t.test('request bodies in flight are bounded together: beyond the budget, 503 wi
   t.equal(third.status, 200, 'admitted again once the first answer ended');
   await third.text();
 });
+
+t.test("hop-by-hop response headers stay here, and the client's Connection: close is kept", async (t) => {
+  const h = await startHarness(t);
+  await h.listen();
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      connection: 'keep-alive, x-hop',
+      'keep-alive': 'timeout=600',
+      'x-hop': 'upstream-connection-detail',
+      'x-end-to-end': 'kept',
+    });
+    res.end('{"ok":true}');
+  });
+  const res = await rawRequest(h.url, {
+    target: '/v1/chat/completions',
+    headers: [['Host', '127.0.0.1'], ['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(BODY))], ['Connection', 'close']],
+    body: BODY,
+  });
+  t.equal(res.status, 200);
+  t.equal(res.headers['x-end-to-end'], 'kept');
+  t.notOk('keep-alive' in res.headers, 'no Keep-Alive from upstream');
+  t.notOk('x-hop' in res.headers, 'no header that the upstream Connection named');
+  t.equal(res.headers.connection, 'close', "the client's Connection: close wins");
+});
+
+t.test('connections: a cap, and sockets that send no whole request are closed after the headers timeout', async (t) => {
+  const { connect } = await import('node:net');
+  const h = await startHarness(t, { env: { PROXY_MAX_CONNECTIONS: '4', PROXY_HEADERS_TIMEOUT_SECONDS: '0.5' } });
+  await h.listen();
+  const { port } = new URL(h.url);
+  const open = () =>
+    new Promise<{ closed: Promise<number> }>((resolve) => {
+      const opened = performance.now();
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        resolve({ closed: new Promise((done) => socket.once('close', () => done(performance.now() - opened))) });
+      });
+      socket.on('error', () => {});
+    });
+  const idle = await Promise.all([open(), open(), open(), open()]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const extra = await open();
+  const extraLived = await extra.closed;
+  t.ok(extraLived < 400, `a connection over the cap is closed at once (${Math.round(extraLived)} ms)`);
+  const lived = await Promise.all(idle.map((socket) => socket.closed));
+  for (const ms of lived) t.ok(ms < 5_000, `an idle connection is closed after the headers timeout (${Math.round(ms)} ms)`);
+  const trickling = await new Promise<number>((resolve) => {
+    const opened = performance.now();
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+    socket.on('error', () => {});
+    socket.resume();
+    socket.once('close', () => resolve(performance.now() - opened));
+  });
+  t.ok(trickling < 5_000, `a connection that never finishes its headers is closed too (${Math.round(trickling)} ms)`);
+  const res = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+  t.equal(res.status, 200, 'new clients are served again');
+  await res.text();
+});

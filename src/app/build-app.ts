@@ -41,6 +41,9 @@ export interface AppParts {
 /** Time to read a request from a client; responses may stream far longer. */
 export const CLIENT_REQUEST_TIMEOUT_MS = 120_000;
 
+/** How often Node checks the request and headers timeouts of open connections. */
+export const CONNECTION_CHECK_INTERVAL_MS = 1_000;
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export async function buildApp(config: Config, parts: AppParts): Promise<FastifyInstance> {
@@ -58,6 +61,13 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     // Requests arriving while we close get an OpenAI-shaped 503 (server/draining.ts).
     return503OnClosing: false,
     requestTimeout: CLIENT_REQUEST_TIMEOUT_MS,
+    http: {
+      // A connection that has not sent whole headers by then is closed: idle
+      // or trickling sockets must not cost an attacker nothing for long.
+      headersTimeout: config.headersTimeoutMs,
+      // Node enforces the timeouts above only when it checks (30 s by default).
+      connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS,
+    },
     clientErrorHandler: answerClientError,
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply as FastifyReply, new ProxyError('invalid_request', error.message));

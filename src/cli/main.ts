@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 
 // The daemon and `check` load Fastify and google-auth-library; `healthcheck`
 // (run by the container every few seconds) and `env` start without them.
-const DEFAULT_CHECK_MODEL = 'google/gemini-2.5-flash';
+const DEFAULT_CHECK_MODEL = 'google/gemini-3.5-flash';
 
 const HELP = `Usage: vertex-openai-proxy [command] [options]
 

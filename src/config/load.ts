@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ApiVersion } from './values.ts';
-import { parseModels, type ModelRoute } from './models.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
-import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './values.ts';
+import { thoughtSignatureSettings, type ThoughtSignatureSettings } from './compat-settings.ts';
+import type { ModelRoute } from './models.ts';
+import { DEFAULTS, FIELDS, type Field, type FileKey } from './settings.ts';
+import { ConfigError, isLoopbackHost, list, type ApiVersion } from './values.ts';
+import { parseYamlConfig } from './yaml.ts';
 
 export { ConfigError };
 
@@ -28,6 +30,10 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** Open client connections at most; beyond, new ones are closed at once. */
+  readonly maxConnections: number;
+  /** A connection must have sent whole request headers within this. */
+  readonly headersTimeoutMs: number;
   /** What request bodies in flight may hold together; beyond it, 503 with Retry-After. */
   readonly bodyMemoryBytes: number;
   readonly upstreamTimeoutMs: number;
@@ -45,6 +51,9 @@ export interface Config {
   readonly metadataServer: boolean;
   /** The ADC file google-auth-library reads (from GOOGLE_APPLICATION_CREDENTIALS or gcloud's); watched for changes. */
   readonly adcFile: AdcFile | undefined;
+  /** Top-level request keys removed before forwarding (a route's own list replaces it). */
+  readonly dropParams: readonly string[];
+  readonly thoughtSignatures: ThoughtSignatureSettings;
 }
 
 export interface ConfigSources {
@@ -66,70 +75,6 @@ export function readDefaultModels(): string[] {
     return [];
   }
 }
-
-type FileKey = keyof typeof FIELDS;
-
-interface Field {
-  readonly env: readonly string[];
-  readonly flag?: string;
-  readonly parse: (raw: unknown, key: string) => unknown;
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-const FIELDS = {
-  host: { env: ['HOST'], flag: '--host', parse: hostname },
-  port: { env: ['PORT'], flag: '--port', parse: integer(0, 65535) },
-  project: { env: ['GOOGLE_CLOUD_PROJECT', 'PROJECT_ID'], parse: pattern(PROJECT, 'a Google Cloud project ID or number') },
-  location: {
-    env: ['GOOGLE_CLOUD_LOCATION', 'LOCATION'],
-    parse: pattern(LOCATION, 'a Vertex AI location such as us-central1, europe-west4, global, us or eu'),
-  },
-  apiVersion: { env: ['VERTEX_API_VERSION'], parse: oneOf(['v1', 'v1beta1']) },
-  endpoint: { env: ['VERTEX_ENDPOINT_ID'], parse: pattern(ENDPOINT, '"openapi" or a numeric endpoint ID') },
-  baseUrl: { env: ['VERTEX_BASE_URL'], parse: origin },
-  quotaProject: { env: ['GOOGLE_CLOUD_QUOTA_PROJECT'], parse: pattern(PROJECT, 'a Google Cloud project ID') },
-  headers: { env: [], parse: headerMap },
-  apiKeys: { env: ['PROXY_API_KEY'], parse: list },
-  allowedHosts: { env: ['PROXY_ALLOWED_HOSTS'], parse: list },
-  corsOrigins: { env: ['PROXY_CORS_ORIGINS'], parse: originList },
-  logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },
-  bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
-  bodyMemoryMb: { env: ['PROXY_BODY_MEMORY_MB'], parse: number(0.001, 65536) },
-  upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
-  shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
-  tokenTimeoutSeconds: { env: ['PROXY_TOKEN_TIMEOUT_SECONDS'], parse: number(0.01, 600) },
-  models: { env: [], parse: parseModels },
-  listedModels: { env: [], parse: list },
-  failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
-  metadataServer: { env: ['PROXY_METADATA_SERVER'], flag: '--metadata-server', parse: boolean },
-} satisfies Record<string, Field>;
-
-const DEFAULTS: Record<FileKey, unknown> = {
-  host: '127.0.0.1',
-  port: 8765,
-  project: undefined,
-  location: 'us-central1',
-  apiVersion: 'v1',
-  endpoint: 'openapi',
-  baseUrl: undefined,
-  quotaProject: undefined,
-  headers: {},
-  apiKeys: [],
-  allowedHosts: [],
-  corsOrigins: [],
-  logLevel: 'info',
-  bodyLimitMb: 32,
-  // Two bodies at the default limit; sized for the Kubernetes example's memory limit.
-  bodyMemoryMb: 64,
-  upstreamTimeoutSeconds: 600,
-  shutdownGraceSeconds: 30,
-  tokenTimeoutSeconds: 15,
-  models: {},
-  listedModels: undefined,
-  failoverMaxWaitSeconds: 5,
-  metadataServer: false,
-};
 
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? {};
@@ -157,6 +102,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     corsOrigins: Object.freeze(v.corsOrigins),
     logLevel: v.logLevel,
     bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
+    maxConnections: v.maxConnections,
+    headersTimeoutMs: Math.round((v.headersTimeoutSeconds as number) * 1000),
     bodyMemoryBytes: Math.round((v.bodyMemoryMb as number) * 1024 * 1024),
     upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
     shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
@@ -167,6 +114,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     failoverMaxWaitMs: Math.round((v.failoverMaxWaitSeconds as number) * 1000),
     metadataServer: metadataServerOnLoopback(v.metadataServer, v.host),
     adcFile: adcFile(env),
+    dropParams: v.dropParams,
+    thoughtSignatures: thoughtSignatureSettings(v.thoughtSignatureFallback, v.thoughtSignatureMemory, v.thoughtSignatureTtlSeconds),
   });
 }
 
@@ -209,7 +158,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   let parsed: unknown;
   try {
-    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYaml(text) : JSON.parse(text);
+    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYamlConfig(text) : JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`Config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }

@@ -5,7 +5,9 @@
 // renewed and the cached token dropped: requests holding a token finish with
 // it, the next one gets a token from the new file.
 
+import { readFileSync } from 'node:fs';
 import type { AuthClient, GoogleAuth } from 'google-auth-library';
+import { DEFAULT_TOKEN_TIMEOUT_SECONDS } from '../config/settings.ts';
 import { followFile } from '../config/watch-file.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { AdcSource } from './adc-source.ts';
@@ -19,7 +21,7 @@ const FALLBACK_LIFETIME_MS = 60_000;
 export const ADC_POLL_INTERVAL_MS = 2_000;
 
 /** How long one token fetch or project lookup may take (PROXY_TOKEN_TIMEOUT_SECONDS). */
-export const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
+export const DEFAULT_TOKEN_TIMEOUT_MS = DEFAULT_TOKEN_TIMEOUT_SECONDS * 1000;
 
 export interface CredentialInfo {
   /** e.g. `authorized_user`, `service_account`, `metadata_server`. */
@@ -81,6 +83,9 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
   const file = options.file;
   const stopFollowing = file
     ? followFile(file, options.pollIntervalMs ?? ADC_POLL_INTERVAL_MS, () => {
+        // Editors and gcloud rewrite the file in steps: a file that is gone or
+        // half-written must not cost the token in hand. Its next change is seen.
+        if (!isCompleteCredentialFile(file)) return;
         source.renew('the ADC file changed');
         cache.reset();
         events.onReload?.(file);
@@ -102,6 +107,15 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     principalEmail: () => source.principalEmail(),
     close: stopFollowing,
   };
+}
+
+function isCompleteCredentialFile(path: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** `expiry_date` is epoch ms, stamped by the library when the answer arrived. */

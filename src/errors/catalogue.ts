@@ -33,11 +33,15 @@ export const ERROR_CATALOGUE = {
   invalid_request_target: [400, 'Send requests to a path such as /v1/chat/completions; this is not a forward proxy.'],
   invalid_request: [400, (detail) => detail],
   invalid_json: [400, (detail) => (detail ? `Request body is not valid JSON: ${detail}` : 'Request body is empty; send a JSON object.')],
-  invalid_request_body: [400, (problem) => `Request body ${problem}.`],
+  invalid_request_body: [400, (problem) => problem],
+  unsupported_input: [400, (problem) => problem],
   request_too_large: [413, 'Request body is larger than the limit (see PROXY_BODY_LIMIT_MB).'],
   unsupported_media_type: [415, 'Send the request body as JSON with Content-Type: application/json.'],
   unsupported_path: [404, (request) => `${request} is not supported by this proxy. Supported: ${SUPPORTED_PATHS}.`],
   model_not_found: [404, (id) => `The model "${id}" is not listed by this proxy. Any model ID is still forwarded to Vertex AI.`],
+  // The Responses API
+  previous_response_not_found: [404, (id) => `Previous response with id '${id}' not found.`],
+  item_not_found: [404, (id) => `Item with id '${id}' not found.`],
   // Local safety
   host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it.`],
   origin_not_allowed: [403, (origin) => `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],
@@ -54,6 +58,7 @@ export const ERROR_CATALOGUE = {
   upstream_tls_error: [502, (code) => `TLS to Vertex AI failed (${code}): the certificate could not be verified, so no token was sent.`],
   upstream_timeout: [504, 'Vertex AI did not answer in time (see PROXY_UPSTREAM_TIMEOUT_SECONDS).'],
   upstream_bad_status: [502, (status) => `Vertex AI answered with an invalid HTTP status (${status}).`],
+  upstream_invalid_response: [502, (problem) => problem],
   // The proxy itself
   shutting_down: [503, 'The proxy is shutting down; retry on a new connection.'],
   proxy_overloaded: [503, 'The proxy is holding as many request bodies as PROXY_BODY_MEMORY_MB allows; retry shortly.'],

@@ -11,12 +11,15 @@ export interface DispatcherOptions {
   readonly bodyTimeoutMs: number;
 }
 
+/** How long an idle upstream connection is kept for the next request. */
+export const UPSTREAM_KEEP_ALIVE_MS = 30_000;
+
 export function createUpstreamAgent(options: DispatcherOptions): Agent {
   return new Agent({
     // No per-origin cap: 1000 concurrent SSE streams must all flow at once.
     connections: null,
     pipelining: 1,
-    keepAliveTimeout: 30_000,
+    keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS,
     headersTimeout: options.headersTimeoutMs,
     bodyTimeout: options.bodyTimeoutMs,
     // Certificates are always verified: a bearer token must never reach an impostor.

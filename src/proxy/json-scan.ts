@@ -60,7 +60,7 @@ class Scanner {
       if (this.#i >= this.#raw.length) throw new ScanError('empty');
       this.#value(); // a syntax error in a non-object says so first
       if (skipWhitespace(this.#raw, this.#i) !== this.#raw.length) throw this.#unexpected();
-      throw new ProxyError('invalid_request_body', 'must be a JSON object');
+      throw new ProxyError('invalid_request_body', 'Request body must be a JSON object.');
     }
     this.#topObject();
     if (skipWhitespace(this.#raw, this.#i) !== this.#raw.length) throw this.#unexpected();
@@ -109,7 +109,7 @@ class Scanner {
     const key = decodeString(keyBytes);
     if (key === 'model') {
       // Routing would read one value and Vertex might read another.
-      if (this.#modelSeen) throw new ProxyError('invalid_request_body', 'has more than one top-level "model" key');
+      if (this.#modelSeen) throw new ProxyError('invalid_request_body', 'Request body has more than one top-level "model" key.');
       this.#modelSeen = true;
       this.#model = value[0] === QUOTE ? decodeString(value) : undefined;
     } else if (key === 'stream') {

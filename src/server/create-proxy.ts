@@ -13,6 +13,7 @@ import { CredentialStatus } from '../credentials/status.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 import { ProxyMetrics } from '../observability/metrics.ts';
 import { abortable, createUpstreamAgent, type Requestable } from '../proxy/dispatcher.ts';
+import { limitConnections } from './connections.ts';
 
 export interface ProxyDeps {
   readonly logger: Logger;
@@ -55,6 +56,7 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
     metrics,
     now,
   });
+  limitConnections(app.server, config);
   app.addHook('onClose', async () => {
     if (!deps.credentials) credentials.close();
     await agent?.close();
