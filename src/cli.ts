@@ -3,10 +3,12 @@
 // is in server.ts; the other commands are in commands/.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseFlags, UsageError } from './cli-flags.ts';
 import { detectShell, openAIVariables, renderEnv, SHELLS, type Shell } from './commands/env.ts';
 import { healthcheck } from './commands/healthcheck.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { listenFailure } from './listen-errors.ts';
+import { silenceMetadataLookupWarnings } from './process-warnings.ts';
 
 // The daemon and `check` load Fastify and google-auth-library; `healthcheck`
 // (run by the container every few seconds) and `env` start without them.
@@ -61,15 +63,13 @@ const OPTIONS = {
 /** Options that mean something only to one command. */
 const COMMAND_OPTIONS: Record<string, Command> = { 'metadata-server': 'start', shell: 'env', request: 'check', model: 'check' };
 
-class UsageError extends Error {}
-
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const { values, positionals } = parseFlags(argv, OPTIONS);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -106,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'check') {
     const { runCheck } = await import('./commands/check.ts');
+    // Its cause is reported below, as "credentials: NOT FOUND".
+    silenceMetadataLookupWarnings();
     const ok = await runCheck({
       config: load(),
       request: values.request ?? false,
@@ -142,7 +144,14 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    const known = err instanceof ConfigError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    // A taken port and the like: one line and an exit code of its own, no stack.
+    const listen = listenFailure(err);
+    if (listen) {
+      process.stderr.write(`vertex-openai-proxy: ${listen.message}\n`);
+      process.exitCode = listen.exitCode;
+      return;
+    }
+    const known = err instanceof ConfigError || err instanceof UsageError;
     process.stderr.write(`vertex-openai-proxy: ${known ? (err as Error).message : String((err as Error).stack ?? err)}\n`);
     // 78 (EX_CONFIG) for bad settings, 64 (EX_USAGE) for bad command lines.
     process.exitCode = err instanceof ConfigError ? 78 : known ? 64 : 1;

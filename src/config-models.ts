@@ -17,7 +17,7 @@ export interface ModelRoute {
   readonly headers: Readonly<Record<string, string>> | undefined;
 }
 
-const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers'];
+export const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers'];
 const MODEL_NAME = /^[\w][\w.@:/-]{0,199}$/;
 
 const parseLocation = pattern(LOCATION, 'a Vertex AI location such as us-central1, europe-west4, global, us or eu');

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ApiVersion } from './upstream.ts';
-import { parseModels, type ModelRoute } from './config-models.ts';
+import { ENTRY_KEYS as MODEL_ENTRY_KEYS, parseModels, type ModelRoute } from './config-models.ts';
+import { unknownKeyLines } from './config-keys.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
 import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
 
@@ -204,11 +205,8 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Config file ${path} must hold an object of settings`);
-  for (const key of Object.keys(parsed)) {
-    if (!(key in FIELDS)) {
-      throw new ConfigError(`${path}: unknown key "${key}". Allowed keys: ${Object.keys(FIELDS).join(', ')}`);
-    }
-  }
+  const unknown = unknownKeyLines(parsed as Record<string, unknown>, path, Object.keys(FIELDS), MODEL_ENTRY_KEYS);
+  if (unknown.length > 0) throw new ConfigError(unknown.join('\n'));
   return parsed as Record<string, unknown>;
 }
 
