@@ -26,6 +26,11 @@ Commands:
   check              find credentials as the daemon would and report them
                      (never the token); exit code 0 only if all is well
   healthcheck        exit 0 when the local daemon's /healthz answers 200
+  service install    start the daemon at login and after failures, with the
+                     settings in force now (a systemd user unit on Linux, a
+                     launchd agent on macOS; never root)
+  service uninstall  stop it and remove it
+  service status     is it installed and running, and where are its logs
 
 Options (every command):
   --config <file>    config file (JSON or YAML); same as PROXY_CONFIG
@@ -45,7 +50,7 @@ check:
   --model <model>    the model for --request (default ${DEFAULT_CHECK_MODEL})
 `;
 
-const COMMANDS = ['start', 'env', 'check', 'healthcheck'] as const;
+const COMMANDS = ['start', 'env', 'check', 'healthcheck', 'service'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -117,6 +122,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(ok ? 'OK\n' : 'FAILED\n');
     return ok ? 0 : 1;
   }
+  if (command === 'service') {
+    const { runServiceCommand } = await import('./commands/service-cli.ts');
+    return runServiceCommand(positionals[1], { config: values.config, host: values.host, port: values.port }, load);
+  }
   const { exitOnSignals, startServer } = await import('./server.ts');
   const server = await startServer(load(), { reloadConfig: load });
   exitOnSignals(server);
@@ -124,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function parseCommand(positionals: string[]): Command {
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  // `service` alone takes an action: service install|uninstall|status.
+  if (positionals.length > (positionals[0] === 'service' ? 2 : 1)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
   const command = positionals[0] ?? 'start';
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS.join(', ')} (see --help)`);

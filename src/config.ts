@@ -100,6 +100,9 @@ const FIELDS = {
   metadataServer: { env: ['PROXY_METADATA_SERVER'], flag: '--metadata-server', parse: boolean },
 } satisfies Record<string, Field>;
 
+/** Every environment variable that is a setting, PROXY_CONFIG first. */
+export const SETTING_ENV_NAMES: readonly string[] = ['PROXY_CONFIG', ...Object.values(FIELDS).flatMap((field: Field) => field.env)];
+
 const DEFAULTS: Record<FileKey, unknown> = {
   host: '127.0.0.1',
   port: 8765,
