@@ -113,3 +113,35 @@ t.test('npm pack builds dist/ and ships only what runs; the installed binary wor
   t.equal(code, 0, 'exit 0 on SIGTERM');
   t.equal(stderr, '', 'nothing on stderr');
 });
+
+t.test('installing from git builds dist/ on prepare: the installed binary works', async (t) => {
+  const env = npmEnv();
+  const head = await run('git', ['-C', root, 'rev-parse', 'HEAD'], { env });
+  if (head.code !== 0) {
+    t.comment('skipped: not a git checkout');
+    return;
+  }
+  const npmCache = (await run('npm', ['config', 'get', 'cache'], { env })).stdout.trim();
+  // npm installs the dev dependencies in its clone to run `prepare`.
+  const registry = new FakeNpmRegistry(join(root, 'package-lock.json'), npmCache, { dev: true });
+  if (registry.missing.length > 0) {
+    t.comment(`skipped: npm's cache lacks ${registry.missing.length} locked packages: run npm ci first`);
+    return;
+  }
+  await registry.listen();
+  t.teardown(() => registry.close());
+  const work = mkdtempSync(join(tmpdir(), 'vop-git-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  writeFileSync(join(work, 'npmrc'), '');
+  // The committed HEAD, as a clone sees it. (A global install from git is broken
+  // in npm itself — npm/cli#8440: no dev dependencies for prepare — so the
+  // README sends global installs through the tarball; into a folder, as npx does, it works.)
+  const install = await run(
+    'npm',
+    ['install', '--prefix', join(work, 'app'), '--registry', registry.url, '--cache', join(work, 'npm-cache'), '--userconfig', join(work, 'npmrc'), '--no-audit', '--no-fund', `git+file://${root}`],
+    { env },
+  );
+  t.equal(install.code, 0, 'npm install --prefix DIR git+file://…', { stderr: install.stderr });
+  const version = await run(join(work, 'app', 'node_modules', '.bin', 'vertex-openai-proxy'), ['--version'], { env: npmEnv(isolatedHome()) });
+  t.equal(version.stdout, `${pkg.version}\n`, 'the binary from git runs', { stderr: version.stderr });
+});

@@ -1,5 +1,5 @@
 // A fake npm registry on loopback that serves exactly the production
-// dependencies locked in package-lock.json, with tarballs read from npm's own
+// dependencies locked in package-lock.json (or all of them), with tarballs read from npm's own
 // cache (which `npm ci` filled). `npm install <our tarball>` resolves the
 // package's dependency ranges against it as it would against the real
 // registry, with no network.
@@ -15,6 +15,7 @@ interface LockEntry {
   readonly integrity?: string;
   readonly dev?: boolean;
   readonly link?: boolean;
+  readonly optional?: boolean;
   readonly [field: string]: unknown;
 }
 
@@ -38,14 +39,16 @@ export class FakeNpmRegistry extends LoopbackServer {
   /** Packument and tarball requests, in order. */
   readonly requests: string[] = [];
 
-  constructor(lockfile: string, npmCacheDir: string) {
+  /** `dev`: serve the dev dependencies too, for installs that build (from git). */
+  constructor(lockfile: string, npmCacheDir: string, options: { dev?: boolean } = {}) {
     super(createServer((req, res) => this.#handle(req, res)));
     const lock = JSON.parse(readFileSync(lockfile, 'utf8')) as { packages: Record<string, LockEntry> };
     for (const [path, entry] of Object.entries(lock.packages)) {
-      if (path === '' || entry.dev || entry.link || !entry.version || !entry.integrity) continue;
+      if (path === '' || (entry.dev && !options.dev) || entry.link || !entry.version || !entry.integrity) continue;
       const name = entry.name ?? path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
       const file = cachedTarball(npmCacheDir, entry.integrity);
-      if (!existsSync(file)) this.missing.push(`${name}@${entry.version}`);
+      // Optional packages for other platforms were never downloaded, and npm skips them.
+      if (!existsSync(file) && !entry.optional) this.missing.push(`${name}@${entry.version}`);
       const id = `${this.#tarballs.size}`;
       this.#tarballs.set(id, { file, integrity: entry.integrity });
       const manifest: Record<string, unknown> = { name, version: entry.version, _tarballId: id };
