@@ -22,7 +22,7 @@ const CONFIG = { host: '127.0.0.1', port: 8765, shutdownGraceMs: 30_000 };
 
 /** A spec as `service install` builds it from this process: this node, the real launcher. */
 function spec(env: Record<string, string> = {}, flags: { config?: string; host?: string; port?: string } = {}): ServiceSpec {
-  return serviceSpec({ execPath: process.execPath, entry: LAUNCHER, cwd: '/work/dir', env, flags, config: CONFIG });
+  return serviceSpec({ execPath: process.execPath, entry: LAUNCHER, cwd: '/home/me/proxy', env, flags, config: CONFIG });
 }
 
 interface Recorder {
@@ -66,12 +66,12 @@ t.test('the spec: this node and binary, absolute paths, the settings set now, a 
     },
     { config: 'other.yaml', port: '9000' },
   );
-  t.same(built.command, [process.execPath, LAUNCHER, 'start', '--config', '/work/dir/other.yaml', '--port', '9000']);
+  t.same(built.command, [process.execPath, LAUNCHER, 'start', '--config', '/home/me/proxy/other.yaml', '--port', '9000']);
   t.same(built.environment, {
-    PROXY_CONFIG: '/work/dir/proxy.yaml',
+    PROXY_CONFIG: '/home/me/proxy/proxy.yaml',
     GOOGLE_CLOUD_PROJECT: 'my-project',
     PROXY_API_KEY: 'k1',
-    GOOGLE_APPLICATION_CREDENTIALS: '/work/dir/keys/sa.json',
+    GOOGLE_APPLICATION_CREDENTIALS: '/home/me/proxy/keys/sa.json',
     PATH: '/usr/local/bin:/usr/bin',
   });
   t.equal(built.stopTimeoutSeconds, 40);
