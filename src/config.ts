@@ -7,7 +7,8 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseYamlConfig } from './config-yaml.ts';
 import type { ApiVersion } from './upstream.ts';
-import { parseModels, type ModelRoute } from './config-models.ts';
+import { ENTRY_KEYS as MODEL_ENTRY_KEYS, parseModels, type ModelRoute } from './config-models.ts';
+import { unknownKeyLines } from './config-keys.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
 import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
 import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds, thoughtSignatureSettings, type ThoughtSignatureSettings } from './compat/settings.ts';
@@ -119,6 +120,9 @@ const FIELDS = {
   thoughtSignatureMemory: { env: ['PROXY_THOUGHT_SIGNATURE_MEMORY'], parse: parseSignatureMemory },
   thoughtSignatureTtlSeconds: { env: ['PROXY_THOUGHT_SIGNATURE_TTL_SECONDS'], parse: parseSignatureTtlSeconds },
 } satisfies Record<string, Field>;
+
+/** Every environment variable that is a setting, PROXY_CONFIG first. */
+export const SETTING_ENV_NAMES: readonly string[] = ['PROXY_CONFIG', ...Object.values(FIELDS).flatMap((field: Field) => field.env)];
 
 const DEFAULTS: Record<FileKey, unknown> = {
   host: '127.0.0.1',
@@ -238,11 +242,8 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Config file ${path} must hold an object of settings`);
-  for (const key of Object.keys(parsed)) {
-    if (!(key in FIELDS)) {
-      throw new ConfigError(`${path}: unknown key "${key}". Allowed keys: ${Object.keys(FIELDS).join(', ')}`);
-    }
-  }
+  const unknown = unknownKeyLines(parsed as Record<string, unknown>, path, Object.keys(FIELDS), MODEL_ENTRY_KEYS);
+  if (unknown.length > 0) throw new ConfigError(unknown.join('\n'));
   return parsed as Record<string, unknown>;
 }
 
