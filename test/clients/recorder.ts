@@ -6,7 +6,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoopbackServer } from '../helpers/loopback.ts';
-import { chatChunks, chatCompletion, withIds, writeSse, type ScriptedAnswer } from '../helpers/chat-answers.ts';
+import { chatChunks, chatCompletion, sendJson, withIds, writeSse, type ScriptedAnswer } from '../helpers/chat-answers.ts';
 import { outputItems, responseEvents, responseObject, writeResponseEvents } from './responses-answers.ts';
 import { toolLoop } from './weather.ts';
 
@@ -71,12 +71,12 @@ export class Recorder extends LoopbackServer {
 
     if (req.method === 'POST' && route.endsWith('/responses')) return this.#respond(res, json);
     if (req.method === 'POST' && route.endsWith('/chat/completions')) return this.#chat(res, json);
-    if (req.method === 'GET' && stored && this.#responses.has(stored)) return send(res, 200, this.#responses.get(stored));
+    if (req.method === 'GET' && stored && this.#responses.has(stored)) return sendJson(res, 200, this.#responses.get(stored));
     if (req.method === 'DELETE' && stored && this.#responses.delete(stored)) {
-      return send(res, 200, { id: stored, object: 'response', deleted: true });
+      return sendJson(res, 200, { id: stored, object: 'response', deleted: true });
     }
-    if (req.method === 'GET' && route.endsWith('/models')) return send(res, 200, { object: 'list', data: [] });
-    send(res, 404, { error: { message: `No route ${req.method} ${route}`, type: 'invalid_request_error', code: null, param: null } });
+    if (req.method === 'GET' && route.endsWith('/models')) return sendJson(res, 200, { object: 'list', data: [] });
+    sendJson(res, 404, { error: { message: `No route ${req.method} ${route}`, type: 'invalid_request_error', code: null, param: null } });
   }
 
   #respond(res: ServerResponse, body: Record<string, unknown>): void {
@@ -84,20 +84,16 @@ export class Recorder extends LoopbackServer {
     const response = responseObject(`resp_${this.#nextId()}`, body, outputItems(answer, this.#nextId), 'completed');
     if (body.store !== false) this.#responses.set(response.id, response);
     if (body.stream === true) return writeResponseEvents(res, responseEvents(response));
-    send(res, 200, response);
+    sendJson(res, 200, response);
   }
 
   async #chat(res: ServerResponse, body: Record<string, unknown>): Promise<void> {
     const answer = withIds(this.script(body, 'chat'), () => `call_${this.#nextId()}`);
     const model = String(body.model ?? 'gpt-test');
-    if (body.stream !== true) return send(res, 200, chatCompletion(model, answer));
+    if (body.stream !== true) return sendJson(res, 200, chatCompletion(model, answer));
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     await writeSse(res, chatChunks(model, answer, { includeUsage }));
   }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 export async function startRecorder(): Promise<Recorder> {

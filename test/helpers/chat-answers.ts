@@ -97,6 +97,10 @@ export function chatChunks(model: string, answer: ScriptedAnswer, options: { inc
   return chunks;
 }
 
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
 /** Writes `chunks` as `data:` events, `delayMs` apart, then `data: [DONE]`. */
 export async function writeSse(res: ServerResponse, chunks: readonly unknown[], delayMs = 0): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
