@@ -73,10 +73,10 @@ export async function responsesPrevious(target: Target) {
 
 export async function responsesStream(target: Target) {
   const stream = client(target).responses.stream({ model: target.model, input: 'Say hello.' });
-  const events: string[] = [];
+  const events: { type: string; sequence: number }[] = [];
   let text = '';
   for await (const event of stream) {
-    events.push(event.type);
+    events.push({ type: event.type, sequence: event.sequence_number });
     if (event.type === 'response.output_text.delta') text += event.delta;
   }
   const final = await stream.finalResponse();
