@@ -9,10 +9,10 @@ import { CODEX_FINAL_TEXT, codexExec, codexScript } from './drive-codex.ts';
 import { assertSignaturesCarried, assertVertexAccepted, chatRequests, NEEDS_RESPONSES, startProxy, textOf } from './proxy.ts';
 import { GEMINI_3 } from './weather.ts';
 
-t.test('codex exec runs a shell tool through the proxy and reports its output', { skip: NEEDS_RESPONSES, timeout: 120_000 }, async (t) => {
+t.test('codex exec runs a shell tool through the proxy and reports its output', { skip: NEEDS_RESPONSES, timeout: 55_000 }, async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.chat.script = codexScript;
-  const run = await codexExec(target(GEMINI_3), { timeoutMs: 90_000 });
+  const run = await codexExec(target(GEMINI_3), { timeoutMs: 45_000 });
   t.equal(run.code, 0, 'codex exec succeeds', { stderr: run.stderr.slice(-2000) });
   t.same(run.escaped, [], 'Codex reached nothing beyond loopback');
   t.equal(run.lastMessage.trim(), CODEX_FINAL_TEXT, 'the final text arrives');

@@ -33,11 +33,11 @@ t.test('openai SDK: previous_response_id chains and tool calls over Chat Complet
   t.same(previous.slice(0, 3), [undefined, 'resp_0002', 'resp_0004']);
 });
 
-t.test('codex exec: runs the scripted command and reports it, loopback only', { timeout: 120_000 }, async (t) => {
+t.test('codex exec: runs the scripted command and reports it, loopback only', { timeout: 55_000 }, async (t) => {
   const recorder = await startRecorder();
   t.teardown(() => recorder.close());
   recorder.script = codexScript;
-  const run = await codexExec({ baseURL: recorder.baseURL, model: MODEL }, { timeoutMs: 90_000 });
+  const run = await codexExec({ baseURL: recorder.baseURL, model: MODEL }, { timeoutMs: 45_000 });
   t.equal(run.code, 0, 'codex exec succeeds', { stderr: run.stderr.slice(-2000) });
   t.same(run.escaped, [], 'nothing beyond loopback');
   t.equal(run.lastMessage.trim(), CODEX_FINAL_TEXT);
