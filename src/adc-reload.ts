@@ -6,7 +6,7 @@
 // generation: new GoogleAuth, empty token cache. Requests already holding a
 // token finish with it; the next one gets a token from the new file.
 
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { GoogleAuth } from 'google-auth-library';
 import { createAdcCredentials, createGoogleAuth, type Credentials } from './credentials.ts';
 import type { AccessToken, Clock, TokenCacheEvents } from './token-cache.ts';
@@ -28,6 +28,7 @@ export interface ReloadingOptions {
   readonly events?: CredentialEvents;
   /** One per generation. */
   readonly createAuth?: () => GoogleAuth;
+  readonly fetchTimeoutMs?: number;
 }
 
 export interface ReloadingCredentials extends Credentials {
@@ -66,12 +67,15 @@ export function createReloadingCredentials(options: ReloadingOptions): Reloading
 
   const start = (): Generation => {
     const auth = createAuth();
-    return { auth, credentials: createAdcCredentials({ auth, now: options.now, events: cacheEvents }) };
+    return { auth, credentials: createAdcCredentials({ auth, now: options.now, events: cacheEvents, fetchTimeoutMs: options.fetchTimeoutMs }) };
   };
   let current = start();
 
   const stopWatching = options.file
     ? watchForChanges(options.file, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, () => {
+        // Editors and gcloud rewrite the file in steps: a file that is gone or
+        // half-written must not cost the token in hand. Its next change is seen.
+        if (!isCompleteCredentialFile(options.file as string)) return;
         current = start();
         events.onReload?.(options.file as string);
       })
@@ -88,6 +92,7 @@ export function createReloadingCredentials(options: ReloadingOptions): Reloading
     },
     invalidate: (token) => current.credentials.invalidate(token),
     peek: () => current.credentials.peek(),
+    lastError: () => current.credentials.lastError(),
     projectId: () => current.credentials.projectId(),
     describe: () => current.credentials.describe(),
     principalEmail: () => {
@@ -106,6 +111,15 @@ export async function principalEmail(auth: GoogleAuth): Promise<string | undefin
     return email || undefined;
   } catch {
     return undefined;
+  }
+}
+
+function isCompleteCredentialFile(path: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string';
+  } catch {
+    return false;
   }
 }
 

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { JsonBody, jsonBodies } from './body.ts';
+import { bodyBudgetPlugin } from './body-budget.ts';
+import { limitConnections } from './connections.ts';
 import type { Config } from './config.ts';
 import type { Credentials } from './credentials.ts';
 import type { Requestable } from './dispatcher.ts';
@@ -35,6 +37,7 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const CONNECTION_CHECK_INTERVAL_MS = 1_000;
 
 const MEDIA_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.'],
@@ -59,11 +62,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return503OnClosing: false,
     // Time to read a request from a client; responses may stream far longer.
     requestTimeout: 120_000,
+    http: {
+      // A connection that has not sent whole headers by then is closed: idle
+      // or trickling sockets must not cost an attacker nothing for long.
+      headersTimeout: config.headersTimeoutMs,
+      // Node enforces the timeouts above only when it checks (30 s by default).
+      connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS,
+    },
     clientErrorHandler: answerClientError,
     frameworkErrors: (error, _request, reply) => {
       void (reply as FastifyReply).code(400).send(openAIError(400, 'invalid_request', error.message));
     },
   });
+
+  limitConnections(app.server, config);
 
   // Callback-style hooks: on the hot path, an async hook costs a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -112,6 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // /metrics and the metadata paths make their own checks (see their modules).
     openPaths: new Set([...PROBE_PATHS, METRICS_PATH, ...(config.metadataServer ? METADATA_OPEN_PATHS : [])]),
   });
+  await app.register(bodyBudgetPlugin, { limitBytes: config.bodyMemoryBytes });
   await app.register(jsonBodies, { bodyLimit: config.bodyLimitBytes });
   await app.register(healthRoutes, { credentials: deps.credentials, project: config.project, now });
   if (config.metadataServer) {

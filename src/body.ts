@@ -1,34 +1,25 @@
 // Request bodies are kept as the exact bytes the client sent: they are
-// forwarded unaltered and can be replayed after an upstream 401. We still parse
-// them once, to reject malformed JSON locally and to know the model.
+// forwarded unaltered and can be replayed after an upstream 401. We still scan
+// them once (json-scan.ts), to reject malformed JSON locally and to know the model.
 
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ProxyError } from './errors.ts';
+import { scanJsonBody, type ScannedBody } from './json-scan.ts';
 
 export class JsonBody {
   readonly raw: Buffer;
   readonly model: string | undefined;
   readonly stream: boolean;
 
-  constructor(raw: Buffer, json: Record<string, unknown>) {
+  constructor(raw: Buffer, scanned: ScannedBody) {
     this.raw = raw;
-    this.model = typeof json.model === 'string' ? json.model : undefined;
-    this.stream = json.stream === true;
+    this.model = scanned.model;
+    this.stream = scanned.stream;
   }
 }
 
 export function parseJsonBody(raw: Buffer): JsonBody {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new ProxyError(400, 'invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ProxyError(400, 'invalid_request_body', 'Request body must be a JSON object.');
-  }
-  return new JsonBody(raw, json as Record<string, unknown>);
+  return new JsonBody(raw, scanJsonBody(raw));
 }
 
 async function jsonOnly(app: FastifyInstance, options: { bodyLimit: number }): Promise<void> {

@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from './config.ts';
 
 // The daemon and `check` load Fastify and google-auth-library; `healthcheck`
 // (run by the container every few seconds) and `env` start without them.
-const DEFAULT_CHECK_MODEL = 'google/gemini-2.5-flash';
+const DEFAULT_CHECK_MODEL = 'google/gemini-3.5-flash';
 
 const HELP = `Usage: vertex-openai-proxy [command] [options]
 
@@ -115,8 +115,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(ok ? 'OK\n' : 'FAILED\n');
     return ok ? 0 : 1;
   }
-  const { exitOnSignals, startServer } = await import('./server.ts');
+  const { exitOnSignals, keepServingOnStrayErrors, startServer } = await import('./server.ts');
   const server = await startServer(load(), { reloadConfig: load });
+  keepServingOnStrayErrors(server.app.log);
   exitOnSignals(server);
   return -1;
 }

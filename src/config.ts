@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseYamlConfig } from './config-yaml.ts';
 import type { ApiVersion } from './upstream.ts';
 import { parseModels, type ModelRoute } from './config-models.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
 import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
+import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds, thoughtSignatureSettings, type ThoughtSignatureSettings } from './compat/settings.ts';
 
 export { ConfigError };
 
@@ -28,7 +30,15 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** Open client connections at most; beyond, new ones are closed at once. */
+  readonly maxConnections: number;
+  /** A connection must have sent whole request headers within this. */
+  readonly headersTimeoutMs: number;
+  /** What request bodies in flight may hold together; beyond it, 503 with Retry-After. */
+  readonly bodyMemoryBytes: number;
   readonly upstreamTimeoutMs: number;
+  /** Deadline for one token fetch (or project lookup) from the credential source. */
+  readonly tokenTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly configPath: string | undefined;
   /** Per-model routes from the config file's `models` map. */
@@ -41,6 +51,9 @@ export interface Config {
   readonly metadataServer: boolean;
   /** The ADC file google-auth-library reads (from GOOGLE_APPLICATION_CREDENTIALS or gcloud's); watched for changes. */
   readonly adcFile: AdcFile | undefined;
+  /** Top-level request keys removed before forwarding (a route's own list replaces it). */
+  readonly dropParams: readonly string[];
+  readonly thoughtSignatures: ThoughtSignatureSettings;
 }
 
 export interface ConfigSources {
@@ -91,19 +104,27 @@ const FIELDS = {
   corsOrigins: { env: ['PROXY_CORS_ORIGINS'], parse: originList },
   logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },
   bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
+  maxConnections: { env: ['PROXY_MAX_CONNECTIONS'], parse: integer(1, 1_000_000) },
+  headersTimeoutSeconds: { env: ['PROXY_HEADERS_TIMEOUT_SECONDS'], parse: number(0.01, 3600) },
+  bodyMemoryMb: { env: ['PROXY_BODY_MEMORY_MB'], parse: number(0.001, 65536) },
   upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
   shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
+  tokenTimeoutSeconds: { env: ['PROXY_TOKEN_TIMEOUT_SECONDS'], parse: number(0.01, 600) },
   models: { env: [], parse: parseModels },
   listedModels: { env: [], parse: list },
   failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
   metadataServer: { env: ['PROXY_METADATA_SERVER'], flag: '--metadata-server', parse: boolean },
+  dropParams: { env: ['PROXY_DROP_PARAMS'], parse: parseDropParams },
+  thoughtSignatureFallback: { env: ['PROXY_THOUGHT_SIGNATURE_FALLBACK'], parse: parseSignatureFallback },
+  thoughtSignatureMemory: { env: ['PROXY_THOUGHT_SIGNATURE_MEMORY'], parse: parseSignatureMemory },
+  thoughtSignatureTtlSeconds: { env: ['PROXY_THOUGHT_SIGNATURE_TTL_SECONDS'], parse: parseSignatureTtlSeconds },
 } satisfies Record<string, Field>;
 
 const DEFAULTS: Record<FileKey, unknown> = {
   host: '127.0.0.1',
   port: 8765,
   project: undefined,
-  location: 'us-central1',
+  location: 'global',
   apiVersion: 'v1',
   endpoint: 'openapi',
   baseUrl: undefined,
@@ -114,12 +135,19 @@ const DEFAULTS: Record<FileKey, unknown> = {
   corsOrigins: [],
   logLevel: 'info',
   bodyLimitMb: 32,
+  // Each client stream also holds an upstream socket: twice this stays under a common 8,192-descriptor limit.
+  maxConnections: 4000,
+  headersTimeoutSeconds: 10,
+  // Two bodies at the default limit; sized for the Kubernetes example's memory limit.
+  bodyMemoryMb: 64,
   upstreamTimeoutSeconds: 600,
   shutdownGraceSeconds: 30,
+  tokenTimeoutSeconds: 15,
   models: {},
   listedModels: undefined,
   failoverMaxWaitSeconds: 5,
   metadataServer: false,
+  ...COMPAT_DEFAULTS,
 };
 
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -148,14 +176,20 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     corsOrigins: Object.freeze(v.corsOrigins),
     logLevel: v.logLevel,
     bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
+    maxConnections: v.maxConnections,
+    headersTimeoutMs: Math.round((v.headersTimeoutSeconds as number) * 1000),
+    bodyMemoryBytes: Math.round((v.bodyMemoryMb as number) * 1024 * 1024),
     upstreamTimeoutMs: Math.round((v.upstreamTimeoutSeconds as number) * 1000),
     shutdownGraceMs: Math.round((v.shutdownGraceSeconds as number) * 1000),
+    tokenTimeoutMs: Math.round((v.tokenTimeoutSeconds as number) * 1000),
     configPath,
     models: Object.freeze(v.models),
     listedModels: Object.freeze(v.listedModels ?? (sources.defaultModels ?? readDefaultModels)()),
     failoverMaxWaitMs: Math.round((v.failoverMaxWaitSeconds as number) * 1000),
     metadataServer: metadataServerOnLoopback(v.metadataServer, v.host),
     adcFile: adcFile(env),
+    dropParams: v.dropParams,
+    thoughtSignatures: thoughtSignatureSettings(v.thoughtSignatureFallback, v.thoughtSignatureMemory, v.thoughtSignatureTtlSeconds),
   });
 }
 
@@ -198,7 +232,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   let parsed: unknown;
   try {
-    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYaml(text) : JSON.parse(text);
+    parsed = /\.ya?ml$/i.test(extname(path)) ? parseYamlConfig(text) : JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`Config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }

@@ -34,6 +34,11 @@ const PERMISSION_HELP =
   'service account (or the Workload Identity binding) exists and allows the cloud-platform scope. ' +
   'Or log in again with `gcloud auth application-default login`.';
 
+/** No token yet and no failure either: the first fetch is still under way. */
+export function tokenPendingError(): ProxyError {
+  return new ProxyError(503, 'token_unavailable', `No access token yet: the credential source is still answering. ${FIX_HINT}`);
+}
+
 /** Maps any credential failure to the 503 a client sees. Never keeps `err` itself. */
 export function credentialError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;

@@ -26,6 +26,9 @@ const ALWAYS_REFRESH_THRESHOLD_MS = 365 * 24 * 3600 * 1000;
 // project lookup can spawn `gcloud` and probe the metadata server).
 const REDISCOVER_AFTER_MS = 2_000;
 
+/** How long one token fetch or project lookup may take (PROXY_TOKEN_TIMEOUT_SECONDS). */
+export const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
+
 export interface CredentialInfo {
   /** e.g. `authorized_user`, `service_account`, `metadata_server`. */
   readonly type: string;
@@ -39,6 +42,8 @@ export interface Credentials extends TokenSource {
   describe(): Promise<CredentialInfo>;
   /** The usable cached token, if any, without I/O. */
   peek(): AccessToken | undefined;
+  /** Why the last token fetch failed, until one succeeds; without I/O. */
+  lastError(): unknown;
 }
 
 export interface AdcOptions {
@@ -48,6 +53,8 @@ export interface AdcOptions {
   readonly auth?: GoogleAuth;
   /** Builds a GoogleAuth; called again to rediscover after a failure. */
   readonly createAuth?: () => GoogleAuth;
+  /** Deadline for one token fetch or project lookup; default DEFAULT_TOKEN_TIMEOUT_MS. */
+  readonly fetchTimeoutMs?: number;
 }
 
 /** The GoogleAuth the daemon uses. A new one reads ADC afresh (the library caches its client). */
@@ -69,12 +76,14 @@ export function createGoogleAuth(): GoogleAuth {
 class AdcSession {
   readonly #createAuth: () => GoogleAuth;
   readonly #now: Clock;
+  readonly #timeoutMs: number;
   #auth: GoogleAuth;
   #failedAt: number | undefined;
 
-  constructor(first: GoogleAuth, createAuth: () => GoogleAuth, now: Clock) {
+  constructor(first: GoogleAuth, createAuth: () => GoogleAuth, now: Clock, timeoutMs: number) {
     this.#createAuth = createAuth;
     this.#now = now;
+    this.#timeoutMs = timeoutMs;
     this.#auth = first;
   }
 
@@ -85,9 +94,16 @@ class AdcSession {
     }
     const auth = this.#auth;
     try {
-      return await work(auth);
+      // A source that never answers (gcp-metadata sets no timeout on Google
+      // Cloud; an STS exchange can hang) would otherwise hold every waiting
+      // request and the single-flight fetch forever. A timeout counts as a
+      // failure, so the GoogleAuth that hung is replaced too.
+      return await withDeadline(work(auth), this.#timeoutMs);
     } catch (err) {
-      if (auth === this.#auth) this.#failedAt ??= this.#now();
+      if (auth !== this.#auth) throw err;
+      // The library joins later calls to the fetch that hung: only a new GoogleAuth asks again.
+      if (err instanceof FetchDeadlineError) this.#auth = this.#createAuth();
+      else this.#failedAt ??= this.#now();
       throw err;
     }
   }
@@ -96,7 +112,7 @@ class AdcSession {
 export function createAdcCredentials(options: AdcOptions = {}): Credentials {
   const now = options.now ?? Date.now;
   const createAuth = options.createAuth ?? createGoogleAuth;
-  const session = new AdcSession(options.auth ?? createAuth(), createAuth, now);
+  const session = new AdcSession(options.auth ?? createAuth(), createAuth, now, options.fetchTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
   const client = (auth: GoogleAuth) => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
 
   const fetchToken = () =>
@@ -117,6 +133,7 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     getToken: () => cache.getToken(),
     invalidate: (token) => cache.invalidate(token),
     peek: () => cache.peek(),
+    lastError: () => cache.lastError(),
     projectId,
     describe: () =>
       session.use(async (auth) => {
@@ -125,6 +142,22 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
         return { type: credentialType(authClient), projectId: project ?? undefined, quotaProject: authClient.quotaProjectId ?? undefined };
       }),
   };
+}
+
+class FetchDeadlineError extends ProxyError {
+  constructor(timeoutMs: number) {
+    const seconds = timeoutMs / 1000;
+    super(503, 'token_unavailable', `The credential source did not answer within ${seconds} s (PROXY_TOKEN_TIMEOUT_SECONDS); the next request tries again.`);
+  }
+}
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new FetchDeadlineError(timeoutMs)), timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** `expiry_date` is epoch ms, stamped by the library when the answer arrived. */

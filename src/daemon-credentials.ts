@@ -13,7 +13,7 @@ export interface DaemonCredentialOptions {
 }
 
 export function createDaemonCredentials(
-  config: Pick<Config, 'adcFile'>,
+  config: Pick<Config, 'adcFile' | 'tokenTimeoutMs'>,
   logger: Logger,
   metrics: ProxyMetrics,
   options: DaemonCredentialOptions = {},
@@ -23,6 +23,7 @@ export function createDaemonCredentials(
   return createReloadingCredentials({
     file: config.adcFile?.path,
     pollIntervalMs: options.pollIntervalMs,
+    fetchTimeoutMs: config.tokenTimeoutMs,
     events: {
       onRefresh: (token, receivedAt) => {
         counted.onRefresh?.(token, receivedAt);

@@ -2,16 +2,6 @@
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-/** Client credentials meant for OpenAI or for us, never for Google. */
-const CLIENT_CREDENTIAL_HEADERS = [
-  'authorization',
-  'api-key',
-  'x-api-key',
-  'x-goog-api-key',
-  'openai-organization',
-  'openai-project',
-];
-
 // Hop-by-hop headers (RFC 9110 §7.6.1) plus `expect`: undici refuses some of
 // these outright, and a request carrying them must still go through.
 const HOP_BY_HOP_HEADERS = [
@@ -25,8 +15,29 @@ const HOP_BY_HOP_HEADERS = [
   'expect',
   'transfer-encoding',
 ];
+const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP_HEADERS);
 
-const STRIPPED_REQUEST_HEADERS = new Set([...CLIENT_CREDENTIAL_HEADERS, ...HOP_BY_HOP_HEADERS]);
+/**
+ * What a client may send on to Google: framing, content negotiation, the
+ * client's identity and request id, the billing project, and Vertex's own
+ * `x-vertex-ai-*` controls. Everything else (cookies, `x-forwarded-*`, `via`,
+ * method overrides, IAM and routing headers) stays here.
+ */
+const FORWARDED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'content-type',
+  'content-length',
+  'accept',
+  'accept-encoding',
+  'user-agent',
+  'x-request-id',
+  'x-goog-user-project',
+]);
+const FORWARDED_REQUEST_PREFIX = 'x-vertex-ai-';
+
+function isForwarded(name: string): boolean {
+  return FORWARDED_REQUEST_HEADERS.has(name) || name.startsWith(FORWARDED_REQUEST_PREFIX);
+}
 
 // Configured extra headers may add to the request, not break its framing or target.
 export const RESERVED_EXTRA_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'host', 'content-length']);
@@ -42,7 +53,7 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders, auth: Upstre
   const named = connectionNamedHeaders(client.connection);
   const headers: IncomingHttpHeaders = {};
   for (const name of Object.keys(client)) {
-    if (!STRIPPED_REQUEST_HEADERS.has(name) && !named.has(name)) headers[name] = client[name];
+    if (isForwarded(name) && !named.has(name)) headers[name] = client[name];
   }
   for (const [name, value] of Object.entries(auth.extra ?? {})) {
     if (!RESERVED_EXTRA_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
@@ -63,8 +74,20 @@ export function isEventStream(headers: IncomingHttpHeaders | OutgoingHttpHeaders
   return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
 }
 
-/** Fronting proxies (nginx, Cloud Run's GFE) must not buffer a stream either. */
+/**
+ * Hop-by-hop headers describe the upstream connection, not the answer: the
+ * client's own connection (its `Connection: close`, say) is Node's to frame.
+ * Fronting proxies (nginx, Cloud Run's GFE) must not buffer a stream either.
+ */
 export function clientResponseHeaders<H extends IncomingHttpHeaders>(upstream: H): H {
-  if (!isEventStream(upstream)) return upstream;
-  return { ...upstream, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+  let headers = upstream;
+  const named = connectionNamedHeaders(upstream.connection);
+  for (const name of Object.keys(upstream)) {
+    if (!HOP_BY_HOP_SET.has(name) && !named.has(name)) continue;
+    if (headers === upstream) headers = { ...upstream };
+    delete headers[name];
+  }
+  if (!isEventStream(headers)) return headers;
+  return { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
 }
+

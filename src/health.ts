@@ -4,8 +4,12 @@
 
 import type { FastifyInstance } from 'fastify';
 import { credentialError, type Credentials } from './credentials.ts';
+import { tokenPendingError } from './credential-errors.ts';
 import { toOpenAIBody } from './errors.ts';
 import type { Clock } from './token-cache.ts';
+
+/** /readyz answers within this, whatever the credential source does. */
+export const READY_WAIT_MS = 1_000;
 
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
@@ -34,9 +38,13 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     reply.header('cache-control', 'no-store');
     try {
       // The same path a request takes: from memory while the token is good,
-      // a (single-flight) fetch otherwise, so recovery needs no restart.
-      const token = await credentials.getToken();
-      const project = options.project ?? (await credentials.projectId());
+      // a (single-flight) fetch otherwise, so recovery needs no restart. A
+      // fetch that takes longer goes on in the background; the probe answers
+      // from the last known state instead of waiting for it.
+      const [token, project] = await withinReadyWait(
+        Promise.all([credentials.getToken(), options.project ?? credentials.projectId()]),
+        () => credentials.lastError() ?? tokenPendingError(),
+      );
       const secondsLeft = Math.max(0, Math.floor((token.expiresAt - now()) / 1000));
       const body: ReadyBody = { status: 'ready', project, tokenExpiresInSeconds: secondsLeft };
       return body;
@@ -44,4 +52,13 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       return reply.code(503).type('application/json').send(toOpenAIBody(credentialError(err)));
     }
   });
+}
+
+function withinReadyWait<T>(work: Promise<T>, stateNow: () => unknown): Promise<T> {
+  work.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(stateNow()), READY_WAIT_MS);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

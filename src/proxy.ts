@@ -11,7 +11,7 @@ import { withAbortSignal, type Requestable } from './dispatcher.ts';
 import { ProxyError } from './errors.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { AccessToken } from './token-cache.ts';
-import { translateErrorResponse, upstreamFailure } from './upstream-errors.ts';
+import { badUpstreamStatus, isHttpStatus, translateErrorResponse, upstreamFailure } from './upstream-errors.ts';
 import { canFailOver, failoverDelayMs, isFailoverStatus, type FailoverEvent } from './failover.ts';
 import type { RouteTable } from './routing.ts';
 import { replaceTopLevelModel } from './model-rewrite.ts';
@@ -114,14 +114,26 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyOptions): 
     onResponse: (request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse) => {
       const exchange = request.exchange as ProxyExchange;
       exchange.upstreamStatus = res.statusCode;
+      if (!isHttpStatus(res.statusCode)) {
+        // Fastify cannot send such a status; answering it would throw outside any request.
+        res.stream.on('error', () => {}).destroy();
+        return void reply.code(502).send(badUpstreamStatus(res.statusCode));
+      }
       if (res.statusCode === 401 && !exchange.replayed) return replayWithFreshToken(request, reply, res);
       if (isFailoverStatus(res.statusCode) && canFailOver(exchange)) {
         return failOver(request, reply, res, failoverDelayMs(res.headers, options.failoverMaxWaitMs));
       }
-      if (res.statusCode >= 400) return void translateErrorResponse(reply, res);
+      if (res.statusCode >= 400) {
+        return void translateErrorResponse(reply, res).catch((err: unknown) => {
+          reply.log.error({ err }, 'could not relay the upstream error');
+          if (!reply.sent) reply.send(upstreamFailure(err as Error));
+        });
+      }
       reply.send(meter(res.stream, exchange, reply));
     },
     onError: (reply: FastifyReply, { error }: { error: Error }) => {
+      // reply-from's only use of this code: a status Node cannot send. onResponse follows and answers it.
+      if ((error as { code?: unknown }).code === 'FST_REPLY_FROM_BAD_GATEWAY') return;
       if (reply.request.exchange?.abort.signal.aborted) {
         // Not a failure: the client left, so its upstream request was cut on purpose.
         reply.log.debug('client went away before the upstream answered; upstream request aborted');

@@ -22,6 +22,13 @@ export function reloadRoutes({ routes, loadConfig, logger }: ReloadOptions, reas
     logger.error({ reason, err }, 'config reload rejected; keeping the current routes');
     return false;
   }
+  // An empty or half-written file (editors and ConfigMap updates produce both)
+  // would send every aliased prompt to the default location: data residency
+  // must never change by accident. Dropping every route takes a restart.
+  if (Object.keys(config.models).length === 0 && routes.configuredModelCount() > 0) {
+    logger.error({ reason }, 'config reload rejected: the new file routes no models while the current routes do; keeping the current routes');
+    return false;
+  }
   routes.update(config);
   logger.info({ reason, models: Object.keys(config.models).length }, 'routes reloaded');
   return true;

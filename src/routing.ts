@@ -77,6 +77,7 @@ export type RoutingConfig = RouteDefaults & {
 export class RouteTable {
   #router!: Router;
   #modelIds!: readonly string[];
+  #configuredModelCount = 0;
 
   constructor(config: RoutingConfig) {
     this.update(config);
@@ -86,6 +87,12 @@ export class RouteTable {
     const router = new Router(config, config.models);
     this.#modelIds = Object.freeze([...new Set([...router.modelNames(), ...config.listedModels])]);
     this.#router = router;
+    this.#configuredModelCount = Object.keys(config.models).length;
+  }
+
+  /** Entries of the config file's `models` map in force. */
+  configuredModelCount(): number {
+    return this.#configuredModelCount;
   }
 
   resolve(model: string | undefined): Route {

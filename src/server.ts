@@ -99,6 +99,16 @@ async function logStartup(logger: Logger, config: Config, credentials: Credentia
   );
 }
 
+/**
+ * Every request path handles its own errors; this is the net under a bug that
+ * escapes one. Exiting would cut every stream in flight for the sake of one
+ * request, so the error is logged and the daemon keeps serving.
+ */
+export function keepServingOnStrayErrors(logger: Pick<Logger, 'error'>): void {
+  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception on a request path; still serving'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection on a request path; still serving'));
+}
+
 /** SIGTERM/SIGINT: graceful close, then exit 0. */
 export function exitOnSignals(server: RunningServer): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

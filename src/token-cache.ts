@@ -58,6 +58,7 @@ export class TokenCache implements TokenSource {
   #cached: CachedToken | undefined;
   #inflight: Promise<AccessToken> | undefined;
   #backgroundRetryAt = 0;
+  #lastError: unknown;
 
   constructor(fetchToken: () => Promise<AccessToken>, now: Clock = Date.now, events: TokenCacheEvents = {}) {
     this.#fetchToken = fetchToken;
@@ -79,6 +80,11 @@ export class TokenCache implements TokenSource {
     if (this.#cached?.token.value === rejected.value) this.#cached = undefined;
   }
 
+  /** Why the last fetch failed, until one succeeds. */
+  lastError(): unknown {
+    return this.#lastError;
+  }
+
   /** The token a request would get now, without I/O; for readiness and metrics. */
   peek(): AccessToken | undefined {
     const cached = this.#cached;
@@ -93,7 +99,14 @@ export class TokenCache implements TokenSource {
   }
 
   async #fetchAndStore(): Promise<AccessToken> {
-    const token = await this.#fetchToken();
+    let token: AccessToken;
+    try {
+      token = await this.#fetchToken();
+    } catch (err) {
+      this.#lastError = err;
+      throw err;
+    }
+    this.#lastError = undefined;
     // The lifetime is what is left when the token arrives: the fetch itself
     // (retries included) must not make a short-lived token look longer-lived.
     const receivedAt = this.#now();

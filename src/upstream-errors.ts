@@ -8,12 +8,24 @@ import type { UpstreamResponse } from './proxy.ts';
 
 const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
-const DECODERS: Record<string, (input: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
-  br: promisify(zlib.brotliDecompress),
+type Decoder = (input: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>;
+
+// The decoded size is capped like the read: a small gzip body can inflate to gigabytes.
+const DECODERS: Record<string, Decoder> = {
+  gzip: promisify(zlib.gunzip) as Decoder,
+  'x-gzip': promisify(zlib.gunzip) as Decoder,
+  deflate: promisify(zlib.inflate) as Decoder,
+  br: promisify(zlib.brotliDecompress) as Decoder,
 };
+
+/** Statuses Node can send on; undici passes on whatever three digits an upstream wrote. */
+export function isHttpStatus(status: number): boolean {
+  return Number.isInteger(status) && status >= 100 && status <= 599;
+}
+
+export function badUpstreamStatus(status: number): ProxyError {
+  return new ProxyError(502, 'upstream_bad_status', `Vertex AI answered with an invalid HTTP status (${status}).`);
+}
 
 /** Keeps the status (and headers such as Retry-After); reshapes the body. */
 export async function translateErrorResponse(reply: FastifyReply, res: UpstreamResponse): Promise<void> {
@@ -44,7 +56,7 @@ async function readErrorBody(res: UpstreamResponse, onFirstChunk: () => void): P
   const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
   const decode = DECODERS[encoding];
   const raw = Buffer.concat(chunks);
-  return (decode ? await decode(raw) : raw).toString('utf8');
+  return (decode ? await decode(raw, { maxOutputLength: MAX_ERROR_BODY_BYTES }) : raw).toString('utf8');
 }
 
 const TIMEOUT_CODES = new Set([

@@ -4,7 +4,7 @@
 // answers invalid_grant or PERMISSION_DENIED makes /readyz 503 with the fix,
 // logged once per change of state, not per request.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -14,7 +14,7 @@ import { createDaemonCredentials } from '../src/daemon-credentials.ts';
 import { abortable, createUpstreamAgent } from '../src/dispatcher.ts';
 import { createLogger } from '../src/logger.ts';
 import { ProxyMetrics } from '../src/metrics.ts';
-import { startFakeVertex } from './helpers/fake-vertex.ts';
+import { sleep, startFakeVertex } from './helpers/fake-vertex.ts';
 import { INVALID_GRANT, PERMISSION_DENIED, startFakeSts, type FakeSts } from './helpers/fake-sts.ts';
 import { CHAT_BODY, JSON_HEADERS, LogCapture } from './helpers/harness.ts';
 import { waitFor } from './helpers/streams.ts';
@@ -118,6 +118,27 @@ for (const where of ['gcloud', 'GOOGLE_APPLICATION_CREDENTIALS'] as const) {
     t.notOk(rig.logs.some((line) => rig.sts.issued.some((token) => line.includes(token))), 'tokens never logged');
   });
 }
+
+t.test('a truncated or deleted ADC file keeps the cached token; a whole file is taken once it is back', async (t) => {
+  const rig = await startRig(t, 'gcloud', 'first-login');
+  const first = await rig.chat();
+  t.equal(first.status, 200);
+
+  writeFileSync(rig.adcPath, '{"type": "external_acc');
+  await sleep(POLL_MS * 4);
+  const truncated = await rig.chat();
+  t.equal(truncated.status, 200, 'served while the file is half-written');
+  t.equal(truncated.token, first.token, 'with the token in hand');
+
+  rmSync(rig.adcPath);
+  await sleep(POLL_MS * 4);
+  t.equal((await rig.chat()).token, first.token, 'and while the file is gone');
+  t.equal(rig.logged('ADC file changed: the next token comes from it'), 0, 'no switch to an unreadable file');
+
+  rig.sts.writeAdcFile(rig.adcPath, { label: 'second-login' });
+  await waitFor(() => rig.logged('ADC file changed: the next token comes from it') === 1, 'the whole file to be taken');
+  t.match((await rig.chat()).token, /^ya29\.sts-second-login-/, 'the new file issued the next token');
+});
 
 t.test('invalid_grant: /readyz 503 with the fix, logged once; a new login recovers', async (t) => {
   const rig = await startRig(t, 'gcloud', 'revoked');

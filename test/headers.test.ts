@@ -58,7 +58,8 @@ function assertCleanUpstream(t: Test, h: Harness, index = -1): void {
   t.notMatch(String(request.headers.connection ?? ''), /x-foo|x-bar|upgrade|http2-settings/i, 'Connection names only what undici set');
   t.equal(request.headers.authorization, `Bearer ${h.metadata.latestToken}`, 'authorization is our ADC bearer token');
   t.notMatch(JSON.stringify(request.headers), /sk-client-secret|AIza-client|org-client|proj-client|cHJveHk6/, 'no client credential anywhere');
-  t.equal(request.headers['x-kept'], 'kept', 'an ordinary header still passes');
+  t.notOk('x-kept' in request.headers, 'a header outside the allowlist stays here');
+  t.equal(request.headers['x-vertex-ai-llm-request-type'], 'shared', "Vertex's own headers pass");
   t.equal(request.body.toString('utf8'), BODY, 'body unaltered');
 }
 
@@ -66,7 +67,7 @@ function send(h: Harness, extra: Omit<RawRequest, 'target' | 'headers'> & { head
   return rawRequest(h.url, {
     target: '/v1/chat/completions',
     ...extra,
-    headers: [['Host', hostOf(h.url)], ['Content-Type', 'application/json'], ['X-Kept', 'kept'], ...extra.headers],
+    headers: [['Host', hostOf(h.url)], ['Content-Type', 'application/json'], ['X-Kept', 'kept'], ['X-Vertex-AI-LLM-Request-Type', 'shared'], ...extra.headers],
   });
 }
 
@@ -77,11 +78,23 @@ t.test('upstreamRequestHeaders as a table', async (t) => {
     'content-type': 'application/json',
     'content-length': '12',
     accept: 'text/event-stream',
+    'accept-encoding': 'gzip',
     'user-agent': 'OpenAI/JS 5',
-    'x-stainless-os': 'Linux',
+    'x-request-id': 'req-1',
+    'x-goog-user-project': 'billing',
+    'x-vertex-ai-llm-request-type': 'shared',
   };
   const client = {
     ...passedOn,
+    'x-stainless-os': 'Linux',
+    cookie: 'session=1',
+    'x-forwarded-for': '10.0.0.1',
+    'x-forwarded-host': 'evil.example',
+    forwarded: 'for=10.0.0.1',
+    via: '1.1 proxy',
+    'x-http-method-override': 'DELETE',
+    'x-goog-iam-authorization-token': 'tok',
+    'x-goog-request-params': 'name=projects/other',
     authorization: 'Bearer sk-x',
     'api-key': 'k',
     'x-api-key': 'k',
@@ -106,8 +119,8 @@ t.test('upstreamRequestHeaders as a table', async (t) => {
   });
   t.same(upstreamRequestHeaders({ accept: '*/*' }, { token: 'ya29.T', quotaProject: undefined }), { accept: '*/*', authorization: 'Bearer ya29.T' }, 'no quota project header when none is known');
   t.same(
-    upstreamRequestHeaders({ connection: ['close', 'x-a'] as unknown as string, 'x-a': '1', 'x-b': '2' }, { token: 'T' }),
-    { 'x-b': '2', authorization: 'Bearer T' },
+    upstreamRequestHeaders({ connection: ['close', 'x-vertex-ai-a'] as unknown as string, 'x-vertex-ai-a': '1', 'x-vertex-ai-b': '2' }, { token: 'T' }),
+    { 'x-vertex-ai-b': '2', authorization: 'Bearer T' },
     'Connection as a list',
   );
   t.equal(
@@ -228,5 +241,5 @@ t.test("x-goog-user-project comes from the ADC file's quota_project_id", async (
   t.equal(res.statusCode, 200, res.body);
   t.equal(h.vertex.last?.headers['x-goog-user-project'], 'adc-quota-proj');
   t.equal(h.vertex.last?.headers.authorization, `Bearer ${h.metadata.latestToken}`, 'the token came from the file credential');
-  t.equal(h.vertex.last?.url, '/v1/projects/file-proj/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(h.vertex.last?.url, '/v1/projects/file-proj/locations/global/endpoints/openapi/chat/completions');
 });

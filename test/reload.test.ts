@@ -81,3 +81,22 @@ t.test('a bad new file is rejected with a log line and the old routes stay', asy
   await (await send()).text();
   t.equal(lastLocation(), 'europe-west1', 'still the old route');
 });
+
+t.test('an empty or model-less file after a start with models is rejected; the routes stay', async (t) => {
+  const { h, path, options, send, lastLocation } = await setup(t);
+  for (const content of ['', '{}', JSON.stringify({ logLevel: 'info' })]) {
+    writeFileSync(path, content);
+    t.equal(reloadRoutes(options, 'test'), false, JSON.stringify(content));
+  }
+  t.ok(h.logs.some((line) => line.includes('routes no models while the current routes do')), 'a log line says why');
+  await (await send()).text();
+  t.equal(lastLocation(), 'europe-west1', 'the alias still goes to its pinned location');
+});
+
+t.test('YAML config files: a repeated model key is an error naming it', async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'vop-yaml-')), 'proxy.yaml');
+  writeFileSync(path, 'models:\n  team:\n    location: europe-west1\n  team:\n    location: us-east1\n');
+  t.throws(() => loadConfig({ env: { PROXY_CONFIG: path } }), /duplicate key "models\.team"/);
+  writeFileSync(path, 'models:\n  team:\n    location: europe-west1\n  other:\n    model: team\n');
+  t.same(Object.keys(loadConfig({ env: { PROXY_CONFIG: path } }).models), ['team', 'other']);
+});

@@ -28,7 +28,7 @@ export async function runCheck(options: CheckOptions): Promise<boolean> {
   const { config, print } = options;
   const now = options.now ?? Date.now;
   const auth = createGoogleAuth();
-  const credentials = createAdcCredentials({ auth, now });
+  const credentials = createAdcCredentials({ auth, now, fetchTimeoutMs: config.tokenTimeoutMs });
   const row = (name: string, value: string) => print(`${`${name}:`.padEnd(15)}${value}`);
 
   let info: CredentialInfo;

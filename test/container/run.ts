@@ -179,7 +179,7 @@ t.test("docker-compose.yml's proxy: its user, environment and read-only gcloud d
   const asService = await post(origin, 'vertex-openai-proxy:8765', CHAT_BODY);
   t.equal(asService.status, 200, 'another container, naming the proxy by its service name, is served');
   t.ok(sts.isValid(/^Bearer (.+)$/.exec(vertex.last?.headers.authorization ?? '')?.[1] ?? ''), 'with the token of the mounted ADC file');
-  t.equal(vertex.last?.url, '/v1/projects/compose-project/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(vertex.last?.url, '/v1/projects/compose-project/locations/global/endpoints/openapi/chat/completions');
   const otherHost = await post(origin, 'attacker.example:8765', CHAT_BODY);
   t.equal(otherHost.status, 403, 'any other Host is refused');
 });

@@ -35,6 +35,8 @@ export class FakeMetadata extends LoopbackServer {
   tokenDelayMs: number;
   /** While set, token requests get this HTTP status instead of a token. */
   failWith: number | undefined;
+  /** While set, token requests are never answered (a wedged metadata server or STS). */
+  hangTokens = false;
   readonly issued: string[] = [];
   /** When each issued token stops being valid (epoch ms, from the moment it was answered). */
   readonly expiresAt = new Map<string, number>();
@@ -94,6 +96,7 @@ export class FakeMetadata extends LoopbackServer {
 
   async #token(res: ServerResponse): Promise<void> {
     this.tokenRequests++;
+    if (this.hangTokens) return;
     if (this.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tokenDelayMs));
     if (this.failWith !== undefined) {
       res.writeHead(this.failWith, { 'content-type': 'text/plain' }).end('metadata token unavailable');

@@ -61,7 +61,7 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   const capture = new LogCapture();
   const logger = createLogger(config.logLevel, capture);
   const metrics = new ProxyMetrics();
-  const credentials = createAdcCredentials({ now: options.now, events: metrics.credentialEvents });
+  const credentials = createAdcCredentials({ now: options.now, events: metrics.credentialEvents, fetchTimeoutMs: config.tokenTimeoutMs });
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
   const agent = options.trustFixtureCa
     ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } })

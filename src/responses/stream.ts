@@ -1,0 +1,150 @@
+// Upstream chat SSE → Responses SSE, chunk by chunk.
+//
+// Pure: the route feeds it the upstream bytes as they come and writes back
+// what each call returns, so nothing waits for the whole answer. The stream
+// ends with `response.completed` (or `response.incomplete` when the model hit
+// its token limit) once the upstream sent `[DONE]` or ended after a
+// `finish_reason`; an upstream that breaks off, sends an error or garbage
+// ends it with `response.failed` (Codex retries on that event).
+
+import { ProxyError } from '../errors.ts';
+import type { ChatCompletionChunk } from './chat-types.ts';
+import { finalStatus, resolveContext, responseObject, responseUsage, type AnswerContext, type Resolved } from './output.ts';
+import type { ResponseObject, ResponseUsage } from './response-types.ts';
+import { signatureOf } from './signatures.ts';
+import { EventWriter, upstreamParser } from './sse.ts';
+import { StreamItems } from './stream-items.ts';
+import { isRecord } from './validate.ts';
+
+export interface ResponseStreamOptions extends AnswerContext {
+  /** Largest single upstream SSE event accepted, in characters (default 16 MiB). */
+  maxEventSize?: number;
+}
+
+export interface ResponseStream {
+  /** `response.created` and `response.in_progress`; written as soon as the upstream answered 200. */
+  start(): string;
+  /** The Responses frames that this piece of upstream body produces (may be ''). */
+  push(chunk: Buffer | string): string;
+  /** The upstream body ended: completes the response, or fails it if the answer was cut off. */
+  end(): string;
+  /** The upstream broke (socket error, timeout, abort): `response.failed`. */
+  fail(error?: unknown): string;
+  /** The response as it stands: the final object once finished, for the store. */
+  result(): ResponseObject;
+  /** True once a terminal event (completed, incomplete, failed) was written. */
+  readonly finished: boolean;
+}
+
+const DEFAULT_MAX_EVENT = 16 * 1024 * 1024;
+
+export function createResponseStream(options: ResponseStreamOptions): ResponseStream {
+  const ctx: Resolved = resolveContext(options);
+  const writer = new EventWriter();
+  const items = new StreamItems(ctx, (event) => writer.emit(event));
+  let started = false;
+  let final: ResponseObject | undefined;
+  let finishReason: string | undefined;
+  let usage: ResponseUsage | undefined;
+
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    const response = responseObject(ctx, 'in_progress', []);
+    writer.emit({ type: 'response.created', response });
+    writer.emit({ type: 'response.in_progress', response });
+  };
+
+  const complete = (): void => {
+    if (final !== undefined) return;
+    const { status, incompleteReason } = finalStatus(finishReason);
+    items.finish(status === 'completed' ? 'completed' : 'incomplete');
+    final = responseObject(ctx, status, items.output, { usage: usage ?? responseUsage(null), incompleteReason });
+    writer.emit({ type: status === 'completed' ? 'response.completed' : 'response.incomplete', response: final });
+  };
+
+  const failWith = (code: string, message: string): void => {
+    if (final !== undefined) return;
+    start();
+    final = responseObject(ctx, 'failed', items.output, { usage: usage ?? null, error: { code, message } });
+    writer.emit({ type: 'response.failed', response: final });
+  };
+
+  const onChunk = (chunk: ChatCompletionChunk): void => {
+    if (chunk.error !== undefined) {
+      const rateLimited = chunk.error.code === 429 || chunk.error.status === 'RESOURCE_EXHAUSTED';
+      failWith(rateLimited ? 'rate_limit_exceeded' : 'server_error', chunk.error.message ?? 'The upstream reported an error.');
+      return;
+    }
+    if (chunk.usage != null) usage = responseUsage(chunk.usage);
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    if (!isRecord(choice)) return;
+    const delta = isRecord(choice.delta) ? choice.delta : undefined;
+    if (delta !== undefined) {
+      if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') items.reasoning(delta.reasoning_content);
+      if (typeof delta.content === 'string' && delta.content !== '') items.text(delta.content, 'text');
+      if (typeof delta.refusal === 'string' && delta.refusal !== '') items.text(delta.refusal, 'refusal');
+      if (Array.isArray(delta.tool_calls)) {
+        // A signature on the delta itself belongs to the first call it carries.
+        let inherited = signatureOf(delta);
+        delta.tool_calls.forEach((call, position) => {
+          if (!isRecord(call)) return;
+          items.toolCall(call, position, inherited);
+          inherited = undefined;
+        });
+      }
+    }
+    if (typeof choice.finish_reason === 'string' && finishReason === undefined) finishReason = choice.finish_reason;
+  };
+
+  const parser = upstreamParser(
+    (data) => {
+      if (final !== undefined) return;
+      if (data.trim() === '[DONE]') return complete();
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        return failWith('server_error', 'The upstream sent an event that is not JSON.');
+      }
+      // Vertex wraps some errors in an array.
+      if (Array.isArray(chunk)) chunk = chunk[0];
+      if (isRecord(chunk)) onChunk(chunk as ChatCompletionChunk);
+    },
+    (message) => failWith('server_error', message),
+    options.maxEventSize ?? DEFAULT_MAX_EVENT,
+  );
+
+  return {
+    start() {
+      start();
+      return writer.take();
+    },
+    push(chunk) {
+      start();
+      if (final === undefined) parser.push(chunk);
+      return writer.take();
+    },
+    end() {
+      start();
+      if (final === undefined) parser.end();
+      if (final === undefined) {
+        if (finishReason !== undefined) complete();
+        else failWith('server_error', 'The upstream stream ended before the answer was complete.');
+      }
+      return writer.take();
+    },
+    fail(error) {
+      // Only our own errors have messages meant for clients; others may carry internals.
+      const message = error instanceof ProxyError ? error.message : 'The upstream stream broke off before the answer was complete.';
+      failWith('server_error', message);
+      return writer.take();
+    },
+    result() {
+      return final ?? responseObject(ctx, 'in_progress', items.output, { usage: usage ?? null });
+    },
+    get finished() {
+      return final !== undefined;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Small type checks for the untrusted request body. Each failure is a 400
+// naming the field, so a client sees what to fix.
+
+import { invalidBody } from './errors.ts';
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string or absent (undefined/null → undefined). */
+export function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalidBody(`${field} must be a string.`);
+  return value;
+}
+
+/** A finite number or absent. */
+export function optionalNumber(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidBody(`${field} must be a number.`);
+  return value;
+}
+
+/** A positive integer or absent. */
+export function optionalPositiveInt(value: unknown, field: string): number | undefined {
+  const n = optionalNumber(value, field);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw invalidBody(`${field} must be a positive integer.`);
+  return n;
+}
+
+export function optionalBoolean(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw invalidBody(`${field} must be a boolean.`);
+  return value;
+}
+
+/** An object or absent. */
+export function optionalRecord(value: unknown, field: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) throw invalidBody(`${field} must be an object.`);
+  return value;
+}
+
+export function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw invalidBody(`${field} must be a string.`);
+  return value;
+}

@@ -1,0 +1,175 @@
+// Regression tests from the adversarial run (issue: hardening): what an
+// upstream or a token source does wrong ends one request, never the daemon.
+
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import t from 'tap';
+import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
+import { assertOpenAIError } from './helpers/openai-error.ts';
+import { rawRequest } from './helpers/raw-http.ts';
+
+const BODY = JSON.stringify(CHAT_BODY);
+
+function chat(h: Harness) {
+  return h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_HEADERS, payload: BODY });
+}
+
+t.test('an upstream status of 600 or more gets the client a 502, and the daemon keeps serving', async (t) => {
+  const h = await startHarness(t);
+  for (const status of [600, 999]) {
+    h.vertex.next((_req, _body, res) => {
+      res.socket?.end(`HTTP/1.1 ${status} Weird\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    });
+    const res = await chat(h);
+    t.equal(res.statusCode, 502, `upstream ${status}`);
+    assertOpenAIError(t, res.body, { code: 'upstream_bad_status', type: 'api_error' });
+  }
+  const after = await chat(h);
+  t.equal(after.statusCode, 200, 'the next request is served');
+});
+
+t.test('an upstream gzip bomb is not inflated beyond the error-body cap', async (t) => {
+  const h = await startHarness(t);
+  // 64 MiB of zeros compress to ~64 KiB; the cap is 1 MiB of decoded text.
+  const bomb = await promisify(zlib.gzip)(Buffer.alloc(64 * 1024 * 1024));
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(500, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
+  });
+  const before = process.memoryUsage().arrayBuffers;
+  const res = await chat(h);
+  t.equal(res.statusCode, 500);
+  const { error } = assertOpenAIError(t, res.body, { type: 'api_error' });
+  t.ok(error.message.length < 1000, 'a short message');
+  t.ok(process.memoryUsage().arrayBuffers - before < 32 * 1024 * 1024, 'the bomb was not inflated');
+});
+
+t.test('a stray exception is logged and the process keeps serving', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const script = `
+    import { keepServingOnStrayErrors } from './src/server.ts';
+    keepServingOnStrayErrors({ error: (fields, msg) => console.log(msg, fields.err.message) });
+    setImmediate(() => { throw new Error('boom'); });
+    Promise.reject(new Error('rejected'));
+    setTimeout(() => console.log('still alive'), 50);
+  `;
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url).pathname }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+  });
+  t.match(output, /uncaught exception on a request path; still serving boom/);
+  t.match(output, /unhandled rejection on a request path; still serving rejected/);
+  t.match(output, /still alive/);
+});
+
+t.test('a token fetch that never answers ends at its deadline; /readyz answers within a second; the source recovers', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_TOKEN_TIMEOUT_SECONDS: '2', GOOGLE_CLOUD_PROJECT: 'p' } });
+  h.metadata.hangTokens = true;
+  const started = performance.now();
+  const [first, second] = await Promise.all([chat(h), chat(h)]);
+  for (const res of [first, second]) {
+    t.equal(res.statusCode, 503);
+    assertOpenAIError(t, res.body, { code: 'token_unavailable' });
+  }
+  t.ok(performance.now() - started < 8_000, 'waiting requests are released at the deadline');
+
+  const probeStarted = performance.now();
+  const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
+  t.equal(ready.statusCode, 503);
+  t.ok(performance.now() - probeStarted < 1_500, '/readyz answered within a second');
+
+  const again = await chat(h);
+  t.equal(again.statusCode, 503, 'the next request starts a fresh fetch, which meets the deadline too');
+  t.ok(h.metadata.tokenRequests >= 2, 'a fresh fetch was started');
+
+  h.metadata.hangTokens = false;
+  const recovered = await chat(h);
+  t.equal(recovered.statusCode, 200, 'served once the source answers');
+  t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+});
+
+t.test('request bodies in flight are bounded together: beyond the budget, 503 with Retry-After', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_BODY_MEMORY_MB: '1' }, vertex: { chunkDelayMs: 100, chunks: 5 } });
+  await h.listen();
+  const big = JSON.stringify({ ...CHAT_BODY, stream: true, padding: 'x'.repeat(700 * 1024) });
+  const post = (body: string) =>
+    fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const first = await post(big);
+  t.equal(first.status, 200, 'a lone large body is admitted');
+  // The first stream is still being answered: its body is still held.
+  const second = await post(big);
+  t.equal(second.status, 503);
+  t.equal(second.headers.get('retry-after'), '1');
+  assertOpenAIError(t, await second.text(), { code: 'proxy_overloaded' });
+  const chunkedBig = await rawRequest(h.url, {
+    target: '/v1/chat/completions',
+    headers: [['Host', '127.0.0.1'], ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']],
+    chunked: [big.slice(0, 400 * 1024), big.slice(400 * 1024)],
+  });
+  t.equal(chunkedBig.status, 503, 'a chunked body is counted as it arrives');
+  const small = await post(JSON.stringify(CHAT_BODY));
+  t.equal(small.status, 200, 'small bodies still fit');
+  await small.text();
+  await first.text();
+  const third = await post(big);
+  t.equal(third.status, 200, 'admitted again once the first answer ended');
+  await third.text();
+});
+
+t.test("hop-by-hop response headers stay here, and the client's Connection: close is kept", async (t) => {
+  const h = await startHarness(t);
+  await h.listen();
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      connection: 'keep-alive, x-hop',
+      'keep-alive': 'timeout=600',
+      'x-hop': 'upstream-connection-detail',
+      'x-end-to-end': 'kept',
+    });
+    res.end('{"ok":true}');
+  });
+  const res = await rawRequest(h.url, {
+    target: '/v1/chat/completions',
+    headers: [['Host', '127.0.0.1'], ['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(BODY))], ['Connection', 'close']],
+    body: BODY,
+  });
+  t.equal(res.status, 200);
+  t.equal(res.headers['x-end-to-end'], 'kept');
+  t.notOk('keep-alive' in res.headers, 'no Keep-Alive from upstream');
+  t.notOk('x-hop' in res.headers, 'no header that the upstream Connection named');
+  t.equal(res.headers.connection, 'close', "the client's Connection: close wins");
+});
+
+t.test('connections: a cap, and sockets that send no whole request are closed after the headers timeout', async (t) => {
+  const { connect } = await import('node:net');
+  const h = await startHarness(t, { env: { PROXY_MAX_CONNECTIONS: '4', PROXY_HEADERS_TIMEOUT_SECONDS: '0.5' } });
+  await h.listen();
+  const { port } = new URL(h.url);
+  const open = () =>
+    new Promise<{ closed: Promise<number> }>((resolve) => {
+      const opened = performance.now();
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        resolve({ closed: new Promise((done) => socket.once('close', () => done(performance.now() - opened))) });
+      });
+      socket.on('error', () => {});
+    });
+  const idle = await Promise.all([open(), open(), open(), open()]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const extra = await open();
+  const extraLived = await extra.closed;
+  t.ok(extraLived < 400, `a connection over the cap is closed at once (${Math.round(extraLived)} ms)`);
+  const lived = await Promise.all(idle.map((socket) => socket.closed));
+  for (const ms of lived) t.ok(ms < 5_000, `an idle connection is closed after the headers timeout (${Math.round(ms)} ms)`);
+  const trickling = await new Promise<number>((resolve) => {
+    const opened = performance.now();
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+    socket.on('error', () => {});
+    socket.resume();
+    socket.once('close', () => resolve(performance.now() - opened));
+  });
+  t.ok(trickling < 5_000, `a connection that never finishes its headers is closed too (${Math.round(trickling)} ms)`);
+  const res = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+  t.equal(res.status, 200, 'new clients are served again');
+  await res.text();
+});

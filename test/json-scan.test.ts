@@ -1,0 +1,95 @@
+// The body scanner against JSON.parse: the same model and stream for every
+// valid body, a 400 for every invalid one, and no object graph built.
+
+import t from 'tap';
+import { scanJsonBody } from '../src/json-scan.ts';
+import { ProxyError } from '../src/errors.ts';
+
+const VALID = [
+  '{}',
+  ' \n\t{ } \r\n',
+  '{"model":"google/gemini-2.5-flash","messages":[]}',
+  '{"messages":[{"role":"user","content":"{\\"model\\":\\"inner\\"}"}],"model":"outer"}',
+  '{"a":{"model":"nested"},"model":"top"}',
+  '{"model":"mod\\u0065l\\n\\"x\\""}',
+  '{"mod\\u0065l":"escaped-key"}',
+  '{"model":null}',
+  '{"model":42,"stream":true}',
+  '{"model":{"not":"a string"},"stream":false}',
+  '{"stream":"true"}',
+  '{"stream": true , "model" : "spaced" }',
+  '{"x":[1,-0,0.5,-1.25e+10,3E-2,1e5,[],{},[[[]]],{"a":{"b":[true,false,null]}}],"model":"numbers"}',
+  '{"model":"ünïcødé 🚀","y":"\\ud83d\\ude80"}',
+  '{"x":"' + '\\\\'.repeat(10) + '","model":"backslashes"}',
+  '{"big":' + '1'.repeat(2000) + ',"model":"long number"}',
+  '{"deep":' + '['.repeat(5000) + ']'.repeat(5000) + ',"model":"deep"}',
+  '{"model":"a","modelx":"b","xmodel":"c"}',
+];
+
+const INVALID = [
+  '',
+  '   ',
+  '{',
+  '{"model":"x"',
+  '{"model":"x",}',
+  '{"model" "x"}',
+  '{model:"x"}',
+  "{'model':'x'}",
+  '{"model":"x"} trailing',
+  '{"model":"x"}{}',
+  '{"a":[1,2,]}',
+  '{"a":[1 2]}',
+  '{"a":01}',
+  '{"a":1.}',
+  '{"a":.5}',
+  '{"a":-}',
+  '{"a":1e}',
+  '{"a":+1}',
+  '{"a":tru}',
+  '{"a":nulls}',
+  '{"a":"unterminated}',
+  '{"a":"bad \\x escape"}',
+  '{"a":"bad \\u12g4"}',
+  '{"a":"raw\ncontrol"}',
+  '{"a":{"b":1]}',
+  '{"a":[}',
+  '{"a":NaN}',
+  '{"a":Infinity}',
+];
+
+const NOT_OBJECTS = ['[]', '"model"', '42', 'null', 'true', '[{"model":"x"}]'];
+
+t.test('valid bodies: the same model and stream as JSON.parse', async (t) => {
+  for (const text of VALID) {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const scanned = scanJsonBody(Buffer.from(text));
+    t.same(scanned, { model: typeof json.model === 'string' ? json.model : undefined, stream: json.stream === true }, text.slice(0, 60));
+  }
+});
+
+t.test('invalid JSON: JSON.parse rejects it and the scanner answers 400 invalid_json', async (t) => {
+  for (const text of INVALID) {
+    t.throws(() => JSON.parse(text), text);
+    t.throws(() => scanJsonBody(Buffer.from(text)), { statusCode: 400, code: 'invalid_json' }, text);
+  }
+});
+
+t.test('JSON that is not an object gets 400 invalid_request_body', async (t) => {
+  for (const text of NOT_OBJECTS) {
+    t.throws(() => scanJsonBody(Buffer.from(text)), { statusCode: 400, code: 'invalid_request_body' }, text);
+  }
+});
+
+t.test('duplicate top-level model keys are refused; nested ones are not', async (t) => {
+  t.throws(() => scanJsonBody(Buffer.from('{"model":"a","messages":[],"model":"b"}')), { statusCode: 400, code: 'invalid_request_body', message: /more than one top-level "model"/ });
+  t.throws(() => scanJsonBody(Buffer.from('{"model":"a","mod\\u0065l":"b"}')), ProxyError, 'an escaped duplicate too');
+  t.same(scanJsonBody(Buffer.from('{"model":"a","x":{"model":"b","model":"c"}}')).model, 'a');
+});
+
+t.test('a body of many small objects is scanned without building them', async (t) => {
+  const text = '{"model":"m","x":[' + '{},'.repeat(2_000_000) + '{}]}';
+  const before = process.memoryUsage().heapUsed;
+  const scanned = scanJsonBody(Buffer.from(text));
+  t.equal(scanned.model, 'm');
+  t.ok(process.memoryUsage().heapUsed - before < 50 * 1024 * 1024, 'heap grew by less than the body would take as objects');
+});
