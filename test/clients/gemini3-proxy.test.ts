@@ -9,7 +9,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import { fakeMetadataEnv } from '../helpers/cli.ts';
 import { startDaemon, startDaemonWithFakes } from '../helpers/daemon.ts';
 import { REJECTED_BY_VERTEX } from '../helpers/vertex-chat-fields.ts';
-import { assertVertexAccepted, chatRequests, NEEDS_DROP_PARAMS, NEEDS_GLOBAL, NEEDS_SIGNATURES, startProxy } from './proxy.ts';
+import { assertVertexAccepted, chatRequests, NEEDS_DROP_PARAMS, NEEDS_SIGNATURES, startProxy } from './proxy.ts';
 import { CLIENT_KEY, FINAL_TEXT, GEMINI_3, MODEL, PROMPT, TOOL_DESCRIPTION, TOOL_NAME, TOOL_PARAMETERS, TOOL_RESULT, toolLoop } from './weather.ts';
 
 const SENTINEL = 'skip_thought_signature_validator';
@@ -113,7 +113,7 @@ t.test('a body without such keys arrives byte for byte', async (t) => {
   t.equal(h.vertex.last?.body.toString('utf8'), raw);
 });
 
-t.test('no location set: requests go to global', { skip: NEEDS_GLOBAL }, async (t) => {
+t.test('no location set: requests go to global', async (t) => {
   const { h, target } = await startProxy(t);
   await client(target().baseURL.replace(/\/v1$/, '')).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
   t.match(h.vertex.last?.url, /\/locations\/global\/endpoints\/openapi\/chat\/completions$/);
