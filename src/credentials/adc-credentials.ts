@@ -36,6 +36,10 @@ export interface Credentials extends TokenSource {
   describe(): Promise<CredentialInfo>;
   /** The usable cached token, if any, without I/O. */
   peek(): AccessToken | undefined;
+  /** As getToken() when the cached token serves, without a promise (a refresh may start); else undefined. */
+  tokenNow(): AccessToken | undefined;
+  /** The project ADC reported last, once known; undefined until then. */
+  projectNow(): string | undefined;
   /** Why the last token fetch failed, until one succeeds; without I/O. */
   lastError(): unknown;
   /** The principal's email when ADC can tell: key file, impersonation target, metadata server. */
@@ -88,16 +92,24 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
         if (!isCompleteCredentialFile(file)) return;
         source.renew('the ADC file changed');
         cache.reset();
+        knownProject = undefined;
         events.onReload?.(file);
       })
     : () => {};
 
+  // What the library reported: requests need no promise for it once known.
+  let knownProject: string | undefined;
+  const projectId = () =>
+    source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)))).then((project) => (knownProject = project));
+
   return {
     getToken: () => cache.getToken(),
+    tokenNow: () => cache.tokenNow(),
+    projectNow: () => knownProject,
     invalidate: (token) => cache.invalidate(token),
     peek: () => cache.peek(),
     lastError: () => cache.lastError(),
-    projectId: () => source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)))),
+    projectId,
     describe: () =>
       source.use(async (auth) => {
         const authClient = await client(auth);

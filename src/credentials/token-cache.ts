@@ -71,13 +71,20 @@ export class TokenCache implements TokenSource {
   }
 
   getToken(): Promise<AccessToken> {
+    const token = this.tokenNow();
+    return token ? Promise.resolve(token) : this.#refresh();
+  }
+
+  /**
+   * The token getToken() would resolve with at once, without a promise; undefined
+   * when a fetch is needed. Past the refresh point it starts the background refresh too.
+   */
+  tokenNow(): AccessToken | undefined {
     const now = this.#now();
     const cached = this.#cached;
-    if (cached && now < cached.usableUntil) {
-      if (now >= cached.refreshAt) this.#refreshInBackground(now);
-      return Promise.resolve(cached.token);
-    }
-    return this.#refresh();
+    if (!cached || now >= cached.usableUntil) return undefined;
+    if (now >= cached.refreshAt) this.#refreshInBackground(now);
+    return cached.token;
   }
 
   invalidate(rejected: AccessToken): void {

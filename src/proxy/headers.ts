@@ -37,21 +37,27 @@ export interface UpstreamAuth {
 export function upstreamRequestHeaders(client: IncomingHttpHeaders, auth: UpstreamAuth): IncomingHttpHeaders {
   const named = connectionNamedHeaders(client.connection);
   const headers: IncomingHttpHeaders = {};
-  for (const name of Object.keys(client)) {
-    if (isForwarded(name) && !named.has(name)) headers[name] = client[name];
+  for (const name in client) {
+    if (isForwarded(name) && !named?.has(name)) headers[name] = client[name];
   }
-  for (const [name, value] of Object.entries(auth.extra ?? {})) {
-    if (!RESERVED_EXTRA_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  const extra = auth.extra;
+  if (extra) {
+    for (const name in extra) {
+      const lower = name.toLowerCase();
+      if (!RESERVED_EXTRA_HEADERS.has(lower)) headers[lower] = extra[name];
+    }
   }
   headers.authorization = `Bearer ${auth.token}`;
   if (auth.quotaProject) headers['x-goog-user-project'] = auth.quotaProject;
   return headers;
 }
 
-function connectionNamedHeaders(connection: string | string[] | undefined): Set<string> {
-  if (!connection) return new Set();
+/** Header names a Connection header lists, lowercased; undefined when it lists none (the usual case). */
+function connectionNamedHeaders(connection: string | string[] | undefined): Set<string> | undefined {
+  if (!connection) return undefined;
   const value = Array.isArray(connection) ? connection.join(',') : connection;
-  return new Set(value.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean));
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '' && name !== 'keep-alive' && name !== 'close');
+  return names.length > 0 ? new Set(names) : undefined;
 }
 
 export function isEventStream(headers: IncomingHttpHeaders | OutgoingHttpHeaders): boolean {
@@ -65,14 +71,24 @@ export function isEventStream(headers: IncomingHttpHeaders | OutgoingHttpHeaders
  * Fronting proxies (nginx, Cloud Run's GFE) must not buffer a stream either.
  */
 export function clientResponseHeaders<H extends IncomingHttpHeaders>(upstream: H): H {
-  let headers = upstream;
   const named = connectionNamedHeaders(upstream.connection);
-  for (const name of Object.keys(upstream)) {
-    if (!HOP_BY_HOP_SET.has(name) && !named.has(name)) continue;
-    if (headers === upstream) headers = { ...upstream };
-    delete headers[name];
+  const stream = isEventStream(upstream);
+  let headers: IncomingHttpHeaders | undefined;
+  for (const name in upstream) {
+    if (!HOP_BY_HOP_SET.has(name) && !named?.has(name)) {
+      if (headers) headers[name] = upstream[name];
+      continue;
+    }
+    // The first header to drop: copy what came before it, once.
+    if (!headers) {
+      headers = {};
+      for (const kept in upstream) {
+        if (kept === name) break;
+        headers[kept] = upstream[kept];
+      }
+    }
   }
-  if (!isEventStream(headers)) return headers;
-  return { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+  if (!stream) return (headers ?? upstream) as H;
+  return { ...(headers ?? upstream), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as unknown as H;
 }
 

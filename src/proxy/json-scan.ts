@@ -5,6 +5,7 @@
 // fully themselves.
 
 import { ProxyError } from '../errors/proxy-error.ts';
+import { decodeString, memberName, TRUE } from './json-members.ts';
 
 export interface ScannedBody {
   readonly model: string | undefined;
@@ -89,12 +90,12 @@ class Scanner {
       this.#i = skipWhitespace(this.#raw, this.#i);
       const keyStart = this.#i;
       this.#string();
-      const key = this.#raw.subarray(keyStart, this.#i);
+      const keyEnd = this.#i;
       this.#expect(COLON);
       this.#i = skipWhitespace(this.#raw, this.#i);
       const valueStart = this.#i;
       this.#value();
-      this.#member(key, this.#raw.subarray(valueStart, this.#i));
+      this.#member(keyStart, keyEnd, valueStart, this.#i);
       this.#i = skipWhitespace(this.#raw, this.#i);
       const next = this.#raw[this.#i++];
       if (next === CLOSE_OBJECT) return;
@@ -105,15 +106,17 @@ class Scanner {
     }
   }
 
-  #member(keyBytes: Buffer, value: Buffer): void {
-    const key = decodeString(keyBytes);
+  /** A top-level member, by byte offsets: only `model` and `stream` are read, without copying the rest. */
+  #member(keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+    const raw = this.#raw;
+    const key = memberName(raw, keyStart, keyEnd);
     if (key === 'model') {
       // Routing would read one value and Vertex might read another.
       if (this.#modelSeen) throw new ProxyError('invalid_request_body', 'Request body has more than one top-level "model" key.');
       this.#modelSeen = true;
-      this.#model = value[0] === QUOTE ? decodeString(value) : undefined;
+      this.#model = raw[valueStart] === QUOTE ? decodeString(raw.subarray(valueStart, valueEnd)) : undefined;
     } else if (key === 'stream') {
-      this.#stream = value.length === 4 && value.toString('latin1') === 'true';
+      this.#stream = valueEnd - valueStart === 4 && raw.compare(TRUE, 0, 4, valueStart, valueEnd) === 0;
     }
   }
 
@@ -233,8 +236,3 @@ function isDigit(b: number | undefined): boolean {
 
 const SIMPLE_ESCAPES = new Set([QUOTE, BACKSLASH, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 const LITERALS = [Buffer.from('true'), Buffer.from('false'), Buffer.from('null')];
-
-/** A JSON string token's value; JSON.parse only where escapes make it necessary. */
-function decodeString(token: Buffer): string {
-  return token.includes(BACKSLASH) ? (JSON.parse(token.toString('utf8')) as string) : token.toString('utf8', 1, token.length - 1);
-}

@@ -4,6 +4,7 @@
 
 import type { Route, RouteTable } from '../config/routing.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
+import type { AccessToken } from '../credentials/token-cache.ts';
 import type { Requestable } from './dispatcher.ts';
 import { Exchange, type ResolvedTarget } from './exchange.ts';
 import type { FailoverEvent } from './failover.ts';
@@ -12,7 +13,7 @@ import { operationPath, upstreamOrigin, type Operation } from './upstream-url.ts
 /** What every exchange of one app shares; made once, handed to each route that goes upstream. */
 export interface UpstreamContext {
   readonly routes: RouteTable;
-  readonly credentials: Pick<Credentials, 'getToken' | 'invalidate' | 'projectId'>;
+  readonly credentials: Pick<Credentials, 'getToken' | 'tokenNow' | 'invalidate' | 'projectId' | 'projectNow'>;
   /** Upstream requests go through this (see dispatcher.ts). */
   readonly dispatcher: Requestable;
   /** The configured x-goog-user-project; when unset, the one the token's credential names. */
@@ -36,6 +37,22 @@ export async function openExchange(context: UpstreamContext, request: ExchangeRe
   const plan = planOf(route);
   const token = await context.credentials.getToken();
   const project = plan.needsProject ? await context.credentials.projectId() : '';
+  return exchangeFor(route, plan, request, token, project);
+}
+
+/**
+ * openExchange without a promise, for the common case of a cached token and a
+ * known project; undefined when either must be fetched first (then call openExchange).
+ */
+export function openExchangeNow(context: UpstreamContext, request: ExchangeRequest): Exchange | undefined {
+  const route = context.routes.resolve(request.model);
+  const plan = planOf(route);
+  const project = plan.needsProject ? context.credentials.projectNow() : '';
+  const token = project === undefined ? undefined : context.credentials.tokenNow();
+  return token && project !== undefined ? exchangeFor(route, plan, request, token, project) : undefined;
+}
+
+function exchangeFor(route: Route, plan: Plan, request: ExchangeRequest, token: AccessToken, project: string): Exchange {
   return new Exchange({
     operation: request.operation,
     targets: plan.targets(request.operation, project),

@@ -17,7 +17,7 @@ import { sendUpstreamError } from './error-answer.ts';
 import type { Exchange } from './exchange.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import { replaceTopLevelModel } from './model-rewrite.ts';
-import { openExchange, type UpstreamContext } from './open-exchange.ts';
+import { openExchange, openExchangeNow, type UpstreamContext } from './open-exchange.ts';
 import { upstreamFailure } from './upstream-failure.ts';
 import { OPERATIONS, type Operation } from './upstream-url.ts';
 
@@ -44,18 +44,24 @@ interface ReplyFromResponse {
 export async function passthroughRoutes(app: FastifyInstance, context: UpstreamContext): Promise<void> {
   app.decorateRequest('passthrough', null);
 
-  async function prepare(request: FastifyRequest): Promise<void> {
+  // Callback style: with a cached token and a known project (nearly always) no promise is made.
+  function prepare(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
     const body = request.body;
-    if (!(body instanceof JsonBody)) throw new ProxyError('unsupported_media_type');
+    if (!(body instanceof JsonBody)) return done(new ProxyError('unsupported_media_type'));
     const record = request.record;
-    // Before any await: the log line names the model even when no token comes,
+    // Before any wait: the log line names the model even when no token comes,
     // and a client that leaves while we wait for one is not missed.
     record.model = body.model;
     record.stream = body.stream;
-    const operation = OPERATIONS.get(request.routeOptions.url ?? '') as Operation;
-    const exchange = await openExchange(context, { model: body.model, operation, signal: record.signal });
-    const payload = exchange.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, exchange.upstreamModel);
-    request.passthrough = { exchange, payload };
+    const opening = { model: body.model, operation: OPERATIONS.get(request.routeOptions.url ?? '') as Operation, signal: record.signal };
+    const ready = (exchange: Exchange): void => {
+      const payload = exchange.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, exchange.upstreamModel);
+      request.passthrough = { exchange, payload };
+      done();
+    };
+    const now = openExchangeNow(context, opening);
+    if (now) return ready(now);
+    openExchange(context, opening).then(ready, done).catch(done);
   }
 
   function forward(request: FastifyRequest, reply: FastifyReply): FastifyReply {
