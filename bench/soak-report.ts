@@ -49,13 +49,27 @@ export function memoryNeeds(r: SoakReport): { firstMb: number; nextMb: number; d
   return { firstMb, nextMb, defaultPeakMb, probesMb, limitMi };
 }
 
-function windows(samples: Sample[]): { first: number; last: number; slope: number; slopeAfterWarmUp: number; windowS: number } {
+/**
+ * V8's RSS is a sawtooth (it grows between major collections, then drops), so
+ * besides first-vs-last window and slope, a leak shows as a rising floor: the
+ * lowest sample of the second half after warm-up against the first half's.
+ */
+function windows(samples: Sample[]) {
   const end = samples.at(-1)?.t ?? 0;
   const windowS = Math.min(60, end / 3);
-  const first = mean(samples.filter((s) => s.t <= windowS).map((s) => s.rssMb));
-  const last = mean(samples.filter((s) => s.t >= end - windowS).map((s) => s.rssMb));
+  const rss = (from: number, to: number) => samples.filter((s) => s.t >= from && s.t <= to).map((s) => s.rssMb);
   const points = (from: number) => samples.filter((s) => s.t >= from).map((s) => ({ t: s.t, y: s.rssMb }));
-  return { first, last, slope: slopePerMinute(points(0)), slopeAfterWarmUp: slopePerMinute(points(windowS)), windowS };
+  const middle = (windowS + end) / 2;
+  return {
+    windowS,
+    first: mean(rss(0, windowS)),
+    last: mean(rss(end - windowS, end)),
+    slope: slopePerMinute(points(0)),
+    slopeAfterWarmUp: slopePerMinute(points(windowS)),
+    floorFirstHalf: Math.min(...rss(windowS, middle)),
+    floorSecondHalf: Math.min(...rss(middle, end)),
+    peak: Math.max(...rss(0, end)),
+  };
 }
 
 function checks(r: SoakReport): string[] {
@@ -73,7 +87,7 @@ function checks(r: SoakReport): string[] {
     ['cap: the excess closed at once, kept-alive probes served', cap !== undefined && cap.result.idle.closedAtOnce >= cap.idle - capLimit && cap.kept.failed === 0],
     ['soak: 0 unexpected answers, daemon alive, no error log lines', unexpected === 0 && r.soak.alive && r.soak.errorLines === 0],
     ['soak: 0 expired or unknown tokens seen upstream', r.soak.expiredTokens + r.soak.unknownTokens === 0],
-    ['soak: RSS slope after warm-up under 2 MB/min (judged from 5 minutes on)', r.soak.minutes < 5 ? undefined : trend.slopeAfterWarmUp < 2],
+    ['soak: no RSS trend: the second half\'s floor within 10% of the first half\'s (judged from 5 minutes on)', r.soak.minutes < 5 ? undefined : trend.floorSecondHalf <= trend.floorFirstHalf * 1.1],
   ];
   const met = (ok: boolean | undefined) => (ok === undefined ? 'n/a: too short' : ok ? 'yes' : '**no**');
   return ['| check | met |', '|---|---|', ...rows.map(([what, ok]) => `| ${what} | ${met(ok)} |`)];
@@ -139,7 +153,8 @@ function soakSection(r: SoakReport): string[] {
     `Token fetches ${s.tokenFetches}; expired tokens seen upstream ${s.expiredTokens}, unknown ${s.unknownTokens}. ` +
       `Error log lines ${s.errorLines}${s.firstErrorLine ? ` (first: ${s.firstErrorLine})` : ''}; daemon ${s.alive ? 'alive' : '**exited**'} at the end.`,
     `RSS every 5 s (${s.samples.length} samples): first ${f(t.windowS)} s ${f(t.first, 1)} MB, last ${f(t.windowS)} s ${f(t.last, 1)} MB; ` +
-      `slope ${f(t.slope, 2)} MB/min overall, ${f(t.slopeAfterWarmUp, 2)} MB/min after the first ${f(t.windowS)} s. ` +
+      `slope ${f(t.slope, 2)} MB/min overall, ${f(t.slopeAfterWarmUp, 2)} MB/min after the first ${f(t.windowS)} s; ` +
+      `lowest after warm-up ${f(t.floorFirstHalf, 1)} MB in the first half, ${f(t.floorSecondHalf, 1)} MB in the second; highest ${f(t.peak, 1)} MB. ` +
       `Open descriptors: first ${fds[0] ?? 'n/a'}, highest ${Math.max(...fds)}, last ${fds.at(-1) ?? 'n/a'}.`,
   ];
 }
