@@ -4,7 +4,7 @@
 export const BENCH_PROJECT = 'bench-project';
 export const BENCH_MODEL = 'google/gemini-2.5-flash';
 /** Where the OpenAI-compatible chat endpoint lives for the default route. */
-export const VERTEX_CHAT_PATH = `/v1/projects/${BENCH_PROJECT}/locations/us-central1/endpoints/openapi/chat/completions`;
+export const VERTEX_CHAT_PATH = `/v1/projects/${BENCH_PROJECT}/locations/global/endpoints/openapi/chat/completions`;
 
 /** Requests run.ts sends over IPC; each answer echoes `id`. */
 export type Command = { id: number; type: 'stats' } | { id: number; type: 'lifetime'; seconds: number };

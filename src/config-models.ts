@@ -4,6 +4,7 @@
 
 import { ConfigError, ENDPOINT, fail, headerMap, LOCATION, oneOf, origin, pattern, PROJECT } from './config-values.ts';
 import type { ApiVersion } from './upstream.ts';
+import { parseDropParams } from './compat/settings.ts';
 
 export interface ModelRoute {
   /** The name sent upstream; set only when it differs from the entry's own name. */
@@ -15,9 +16,11 @@ export interface ModelRoute {
   readonly endpoint: string | undefined;
   readonly baseUrl: string | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** Replaces the top-level dropParams for this route; `[]` drops nothing. */
+  readonly dropParams: readonly string[] | undefined;
 }
 
-const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers'];
+export const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers', 'dropParams'];
 const MODEL_NAME = /^[\w][\w.@:/-]{0,199}$/;
 
 const parseLocation = pattern(LOCATION, 'a Vertex AI location such as us-central1, europe-west4, global, us or eu');
@@ -54,6 +57,7 @@ function parseEntry(name: string, raw: unknown, key: string): ModelRoute {
     endpoint: optional('endpoint', parseEndpoint),
     baseUrl: optional('baseUrl', origin),
     headers: optional('headers', headerMap),
+    dropParams: optional('dropParams', parseDropParams),
   };
 }
 
@@ -95,5 +99,6 @@ function inherit(alias: ModelRoute, target: ModelRoute, targetName: string): Mod
     endpoint: alias.endpoint ?? target.endpoint,
     baseUrl: alias.baseUrl ?? target.baseUrl,
     headers: alias.headers || target.headers ? { ...target.headers, ...alias.headers } : undefined,
+    dropParams: alias.dropParams ?? target.dropParams,
   };
 }

@@ -7,9 +7,11 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseYamlConfig } from './config-yaml.ts';
 import type { ApiVersion } from './upstream.ts';
-import { parseModels, type ModelRoute } from './config-models.ts';
+import { ENTRY_KEYS as MODEL_ENTRY_KEYS, parseModels, type ModelRoute } from './config-models.ts';
+import { unknownKeyLines } from './config-keys.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
 import { boolean, ConfigError, ENDPOINT, headerMap, hostname, integer, isLoopbackHost, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './config-values.ts';
+import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds, thoughtSignatureSettings, type ThoughtSignatureSettings } from './compat/settings.ts';
 
 export { ConfigError };
 
@@ -50,6 +52,9 @@ export interface Config {
   readonly metadataServer: boolean;
   /** The ADC file google-auth-library reads (from GOOGLE_APPLICATION_CREDENTIALS or gcloud's); watched for changes. */
   readonly adcFile: AdcFile | undefined;
+  /** Top-level request keys removed before forwarding (a route's own list replaces it). */
+  readonly dropParams: readonly string[];
+  readonly thoughtSignatures: ThoughtSignatureSettings;
 }
 
 export interface ConfigSources {
@@ -110,13 +115,20 @@ const FIELDS = {
   listedModels: { env: [], parse: list },
   failoverMaxWaitSeconds: { env: ['PROXY_FAILOVER_MAX_WAIT_SECONDS'], parse: number(0, 600) },
   metadataServer: { env: ['PROXY_METADATA_SERVER'], flag: '--metadata-server', parse: boolean },
+  dropParams: { env: ['PROXY_DROP_PARAMS'], parse: parseDropParams },
+  thoughtSignatureFallback: { env: ['PROXY_THOUGHT_SIGNATURE_FALLBACK'], parse: parseSignatureFallback },
+  thoughtSignatureMemory: { env: ['PROXY_THOUGHT_SIGNATURE_MEMORY'], parse: parseSignatureMemory },
+  thoughtSignatureTtlSeconds: { env: ['PROXY_THOUGHT_SIGNATURE_TTL_SECONDS'], parse: parseSignatureTtlSeconds },
 } satisfies Record<string, Field>;
+
+/** Every environment variable that is a setting, PROXY_CONFIG first. */
+export const SETTING_ENV_NAMES: readonly string[] = ['PROXY_CONFIG', ...Object.values(FIELDS).flatMap((field: Field) => field.env)];
 
 const DEFAULTS: Record<FileKey, unknown> = {
   host: '127.0.0.1',
   port: 8765,
   project: undefined,
-  location: 'us-central1',
+  location: 'global',
   apiVersion: 'v1',
   endpoint: 'openapi',
   baseUrl: undefined,
@@ -139,6 +151,7 @@ const DEFAULTS: Record<FileKey, unknown> = {
   listedModels: undefined,
   failoverMaxWaitSeconds: 5,
   metadataServer: false,
+  ...COMPAT_DEFAULTS,
 };
 
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -179,6 +192,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     failoverMaxWaitMs: Math.round((v.failoverMaxWaitSeconds as number) * 1000),
     metadataServer: metadataServerOnLoopback(v.metadataServer, v.host),
     adcFile: adcFile(env),
+    dropParams: v.dropParams,
+    thoughtSignatures: thoughtSignatureSettings(v.thoughtSignatureFallback, v.thoughtSignatureMemory, v.thoughtSignatureTtlSeconds),
   });
 }
 
@@ -227,11 +242,8 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Config file ${path} must hold an object of settings`);
-  for (const key of Object.keys(parsed)) {
-    if (!(key in FIELDS)) {
-      throw new ConfigError(`${path}: unknown key "${key}". Allowed keys: ${Object.keys(FIELDS).join(', ')}`);
-    }
-  }
+  const unknown = unknownKeyLines(parsed as Record<string, unknown>, path, Object.keys(FIELDS), MODEL_ENTRY_KEYS);
+  if (unknown.length > 0) throw new ConfigError(unknown.join('\n'));
   return parsed as Record<string, unknown>;
 }
 

@@ -10,6 +10,8 @@ import { abortable, createUpstreamAgent } from './dispatcher.ts';
 import { drainOnClose } from './draining.ts';
 import { createLogger } from './logger.ts';
 import { ProxyMetrics } from './metrics.ts';
+import { logProcessWarnings } from './process-warnings.ts';
+import { exposureWarning, NO_PROJECT_HELP } from './startup-warnings.ts';
 import { endpointPath, upstreamOrigin, type EndpointTarget } from './upstream.ts';
 import { watchForReload } from './reload.ts';
 import { RouteTable } from './routing.ts';
@@ -30,6 +32,7 @@ export interface ServerOverrides {
 
 export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const stopLoggingWarnings = logProcessWarnings(logger);
   const metrics = new ProxyMetrics({ processMetrics: true });
   // Follows the ADC file, counts token events, logs credential trouble once per change.
   const adc = overrides.credentials ? undefined : createDaemonCredentials(config, logger, metrics);
@@ -51,9 +54,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     app.addHook('onClose', async () => stopWatching());
   }
   app.addHook('onClose', async () => agent.close());
+  app.addHook('onClose', async () => stopLoggingWarnings());
   drainOnClose(app);
 
   const address = await app.listen({ host: config.host, port: config.port });
+  const exposed = exposureWarning(config);
+  if (exposed) logger.warn({ host: config.host, port: config.port }, exposed);
   void logStartup(logger, config, credentials, address);
 
   let closing: Promise<void> | undefined;
@@ -93,10 +99,19 @@ async function logStartup(logger: Logger, config: Config, credentials: Credentia
     project: described.project ?? 'PROJECT_UNKNOWN',
   };
   const upstream = upstreamOrigin(target) + endpointPath(target);
-  logger.info(
-    { address, openaiBaseUrl: `${address}/v1`, location: config.location, endpoint: config.endpoint, upstream, ...described },
-    'vertex-openai-proxy listening',
-  );
+  const noProject = !('credentialError' in described) && !described.project;
+  const fields = {
+    address,
+    openaiBaseUrl: `${address}/v1`,
+    location: config.location,
+    endpoint: config.endpoint,
+    upstream,
+    ...described,
+    ...(noProject ? { projectError: NO_PROJECT_HELP } : {}),
+  };
+  // No credentials or no project: every request would get a 503, so say it now, with the fix.
+  if ('credentialError' in described || noProject) logger.warn(fields, 'vertex-openai-proxy listening');
+  else logger.info(fields, 'vertex-openai-proxy listening');
 }
 
 /**

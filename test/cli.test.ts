@@ -115,7 +115,7 @@ t.test('check on the metadata server: source, principal, project, upstream, life
   t.match(plain.stdout, /principal: +proxy@fake-project\.iam\.gserviceaccount\.com/);
   t.match(plain.stdout, /project: +fake-project \(reported by ADC\)/);
   t.match(plain.stdout, /quota project: +billing-project/);
-  t.match(plain.stdout, `upstream:      ${vertex.baseUrl}/v1/projects/fake-project/locations/us-central1/endpoints/openapi/chat/completions`);
+  t.match(plain.stdout, `upstream:      ${vertex.baseUrl}/v1/projects/fake-project/locations/global/endpoints/openapi/chat/completions`);
   t.match(plain.stdout, /token: +OK, expires in 59 min \d+ s/);
   t.match(plain.stdout, /\nOK\n$/);
   t.equal(vertex.requests.length, 0, 'no request without --request');
@@ -153,7 +153,7 @@ t.test('check with an impersonating external_account key file, then with a revok
   t.match(ok.stdout, /principal: +runner@sts-project\.iam\.gserviceaccount\.com/);
   t.match(ok.stdout, /project: +my-project \(from settings\)/);
   t.match(ok.stdout, /quota project: +quota-from-file/);
-  t.match(ok.stdout, /upstream: +https:\/\/us-central1-aiplatform\.googleapis\.com\/v1\/projects\/my-project\//);
+  t.match(ok.stdout, /upstream: +https:\/\/aiplatform\.googleapis\.com\/v1\/projects\/my-project\/locations\/global\//);
   for (const token of sts.issued) t.notOk(ok.stdout.includes(token));
 
   sts.failWith = INVALID_GRANT;

@@ -33,7 +33,7 @@ t.test('openai SDK: chat, streaming chat and embeddings through the proxy', asyn
     t.equal(request.headers.authorization, `Bearer ${h.metadata.latestToken}`, 'carries the ADC token');
     t.notOk(JSON.stringify(request.headers).includes('sk-dummy-client-key'), 'client key never reaches Google');
   }
-  t.equal(h.vertex.requests[0]?.url, '/v1/projects/fake-project/locations/us-central1/endpoints/openapi/chat/completions');
-  t.equal(h.vertex.requests[2]?.url, '/v1/projects/fake-project/locations/us-central1/endpoints/openapi/embeddings');
+  t.equal(h.vertex.requests[0]?.url, '/v1/projects/fake-project/locations/global/endpoints/openapi/chat/completions');
+  t.equal(h.vertex.requests[2]?.url, '/v1/projects/fake-project/locations/global/endpoints/openapi/embeddings');
   t.equal(h.metadata.tokenFetches, 1, 'one token for all three requests');
 });

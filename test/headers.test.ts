@@ -241,5 +241,5 @@ t.test("x-goog-user-project comes from the ADC file's quota_project_id", async (
   t.equal(res.statusCode, 200, res.body);
   t.equal(h.vertex.last?.headers['x-goog-user-project'], 'adc-quota-proj');
   t.equal(h.vertex.last?.headers.authorization, `Bearer ${h.metadata.latestToken}`, 'the token came from the file credential');
-  t.equal(h.vertex.last?.url, '/v1/projects/file-proj/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(h.vertex.last?.url, '/v1/projects/file-proj/locations/global/endpoints/openapi/chat/completions');
 });

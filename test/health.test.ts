@@ -125,7 +125,7 @@ t.test('metadata server not listening at start: recovery once it listens, projec
   t.equal(ready.status, 200, '/readyz recovers');
   t.equal(JSON.parse(ready.text).project, 'fake-project', 'the project ADC reports, though its first lookup failed');
   t.equal((await chat(url)).status, 200, 'requests recover');
-  t.equal(h.vertex.last?.url, '/v1/projects/fake-project/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(h.vertex.last?.url, '/v1/projects/fake-project/locations/global/endpoints/openapi/chat/completions');
 });
 
 t.test('no ADC at all: credentials_not_found with the help text; /healthz still 200', async (t) => {

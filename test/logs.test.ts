@@ -137,10 +137,10 @@ t.test('trace-level logs of a request mix hold no secrets and one line per reque
       address: base,
       openaiBaseUrl: `${base}/v1`,
       project: 'fake-project',
-      location: 'us-central1',
+      location: 'global',
       endpoint: 'openapi',
       credentialType: 'metadata_server',
-      upstream: `${vertex.baseUrl}/v1/projects/fake-project/locations/us-central1/endpoints/openapi`,
+      upstream: `${vertex.baseUrl}/v1/projects/fake-project/locations/global/endpoints/openapi`,
     });
   });
 });

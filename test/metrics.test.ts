@@ -34,9 +34,9 @@ t.test('metrics after real traffic: counts, bounded labels, histograms, token ga
   const baseURL = `${await h.listen()}/v1`;
   const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0 });
 
-  await client.chat.completions.create({ model: 'google/gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] });
-  await client.chat.completions.create({ model: 'google/gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] });
-  const stream = await client.chat.completions.create({ model: 'google/gemini-2.5-pro', messages: [{ role: 'user', content: 'hi' }], stream: true });
+  await client.chat.completions.create({ model: 'google/gemini-3.5-flash', messages: [{ role: 'user', content: 'hi' }] });
+  await client.chat.completions.create({ model: 'google/gemini-3.5-flash', messages: [{ role: 'user', content: 'hi' }] });
+  const stream = await client.chat.completions.create({ model: 'google/gemini-3.1-pro-preview', messages: [{ role: 'user', content: 'hi' }], stream: true });
   for await (const _event of stream) {
     // drain
   }
@@ -52,8 +52,8 @@ t.test('metrics after real traffic: counts, bounded labels, histograms, token ga
   const text = await response.text();
 
   const requests = (route: string, model: string, status: string) => sample(text, 'vertex_openai_proxy_requests_total', { route, model, status });
-  t.equal(requests('/v1/chat/completions', 'google/gemini-2.5-flash', '200'), 2);
-  t.equal(requests('/v1/chat/completions', 'google/gemini-2.5-pro', '200'), 1, 'the stream');
+  t.equal(requests('/v1/chat/completions', 'google/gemini-3.5-flash', '200'), 2);
+  t.equal(requests('/v1/chat/completions', 'google/gemini-3.1-pro-preview', '200'), 1, 'the stream');
   t.equal(requests('/v1/embeddings', 'other', '200'), 1, 'unlisted model names are "other"');
   t.equal(requests('/v1/chat/completions', 'other', '200'), 1);
   t.equal(requests('unmatched', 'none', '404'), 1, 'unrouted paths are "unmatched"');
@@ -61,9 +61,9 @@ t.test('metrics after real traffic: counts, bounded labels, histograms, token ga
   t.notMatch(text, 'attacker', 'no user input in labels');
   t.notMatch(text, 'secret-path', 'no raw paths in labels');
 
-  t.equal(sample(text, 'vertex_openai_proxy_upstream_duration_seconds_count', { route: '/v1/chat/completions', model: 'google/gemini-2.5-flash' }), 2);
-  t.equal(sample(text, 'vertex_openai_proxy_time_to_first_byte_seconds_count', { route: '/v1/chat/completions', model: 'google/gemini-2.5-pro' }), 1);
-  t.ok((sample(text, 'vertex_openai_proxy_upstream_duration_seconds_sum', { route: '/v1/chat/completions', model: 'google/gemini-2.5-flash' }) ?? 0) > 0);
+  t.equal(sample(text, 'vertex_openai_proxy_upstream_duration_seconds_count', { route: '/v1/chat/completions', model: 'google/gemini-3.5-flash' }), 2);
+  t.equal(sample(text, 'vertex_openai_proxy_time_to_first_byte_seconds_count', { route: '/v1/chat/completions', model: 'google/gemini-3.1-pro-preview' }), 1);
+  t.ok((sample(text, 'vertex_openai_proxy_upstream_duration_seconds_sum', { route: '/v1/chat/completions', model: 'google/gemini-3.5-flash' }) ?? 0) > 0);
   t.equal(sample(text, 'vertex_openai_proxy_upstream_duration_seconds_count', { route: 'unmatched', model: 'none' }), undefined, 'only forwarded requests are timed');
 
   t.equal(sample(text, 'vertex_openai_proxy_requests_in_flight'), 1, 'the scrape itself');
@@ -76,6 +76,9 @@ t.test('metrics after real traffic: counts, bounded labels, histograms, token ga
   t.notOk(h.metadata.issued.some((token) => text.includes(token)), 'no token in metrics');
   t.notMatch(text, /^process_/m, 'process metrics only in the daemon');
 });
+
+// A model from config/default-models.yaml, so it is its own label.
+const LISTED_CHAT = { ...CHAT_BODY, model: 'google/gemini-3.5-flash' };
 
 t.test('streams in flight, and a client that leaves mid-stream', async (t) => {
   const h = await startHarness(t);
@@ -90,7 +93,7 @@ t.test('streams in flight, and a client that leaves mid-stream', async (t) => {
   const scrape = async () => (await fetch(`${h.url}/metrics`)).text();
 
   const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-  const stream = await client.chat.completions.create({ ...CHAT_BODY, stream: true } as never);
+  const stream = await client.chat.completions.create({ ...LISTED_CHAT, stream: true } as never);
   let during = await scrape();
   t.equal(sample(during, 'vertex_openai_proxy_streams_in_flight'), 1);
   t.equal(sample(during, 'vertex_openai_proxy_requests_in_flight'), 2, 'the stream and the scrape');
@@ -110,7 +113,7 @@ t.test('streams in flight, and a client that leaves mid-stream', async (t) => {
   });
   const req = httpRequest(`${h.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS });
   req.on('error', () => {});
-  req.end(JSON.stringify({ ...CHAT_BODY, stream: true }));
+  req.end(JSON.stringify({ ...LISTED_CHAT, stream: true }));
   const res = await new Promise<IncomingMessage>((resolve) => req.once('response', resolve));
   await new Promise((resolve) => res.once('data', resolve));
   during = await scrape();
@@ -126,7 +129,7 @@ t.test('streams in flight, and a client that leaves mid-stream', async (t) => {
   }
   t.equal(sample(after, 'vertex_openai_proxy_streams_in_flight'), 0, 'gauges come back down after an abort');
   t.equal(sample(after, 'vertex_openai_proxy_requests_in_flight'), 1, 'only the scrape');
-  t.equal(sample(after, 'vertex_openai_proxy_requests_total', { route: '/v1/chat/completions', model: 'google/gemini-2.5-flash', status: '200' }), 2, 'the aborted stream is counted too');
+  t.equal(sample(after, 'vertex_openai_proxy_requests_total', { route: '/v1/chat/completions', model: 'google/gemini-3.5-flash', status: '200' }), 2, 'the aborted stream is counted too');
 });
 
 t.test('failovers are counted by configured location and reason', async (t) => {

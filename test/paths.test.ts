@@ -7,7 +7,7 @@ import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { hostOf, rawRequest, type RawResponse } from './helpers/raw-http.ts';
 
-const PREFIX = '/v1/projects/fake-project/locations/us-central1/endpoints/openapi';
+const PREFIX = '/v1/projects/fake-project/locations/global/endpoints/openapi';
 const OPERATION_PATHS = new Set(['chat/completions', 'completions', 'embeddings'].map((op) => `${PREFIX}/${op}`));
 const BODY = JSON.stringify(CHAT_BODY);
 

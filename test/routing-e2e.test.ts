@@ -49,7 +49,7 @@ t.test('each entry field reaches the upstream as configured', async (t) => {
 
   const alias = '{"messages":[{"role":"user","content":"hi","model":"gpt-4o"}],  "model": "gpt-4o", "extra_body": {"google": {"thinking_config": {"thinking_budget": 0}}}}';
   t.equal((await post(h, alias)).statusCode, 200);
-  t.equal(h.vertex.last?.url, '/v1/projects/file-project/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(h.vertex.last?.url, '/v1/projects/file-project/locations/global/endpoints/openapi/chat/completions');
   t.equal(h.vertex.last?.body.toString(), alias.replace('"model": "gpt-4o"', '"model": "google/gemini-2.5-flash"'), 'only the model value changes');
 
   t.equal((await post(h, { model: 'other-project', messages: [] })).statusCode, 200);
@@ -63,7 +63,7 @@ t.test('each entry field reaches the upstream as configured', async (t) => {
 
   const unlisted = '{"model":"google/gemini-2.0-flash-001","input":"x"}';
   t.equal((await post(h, unlisted, '/v1/embeddings')).statusCode, 200);
-  t.equal(h.vertex.last?.url, '/v1/projects/file-project/locations/us-central1/endpoints/openapi/embeddings', 'unlisted models take the default route');
+  t.equal(h.vertex.last?.url, '/v1/projects/file-project/locations/global/endpoints/openapi/embeddings', 'unlisted models take the default route');
   t.equal(h.vertex.last?.body.toString(), unlisted);
 });
 
@@ -75,10 +75,10 @@ t.test('/v1/models answers locally for the openai SDK', async (t) => {
   const ids: string[] = [];
   for await (const model of client.models.list()) ids.push(model.id);
   t.same(ids.slice(0, 2), ['gpt-4o', 'my-llama'], 'configured names first');
-  t.ok(ids.includes('google/gemini-2.5-flash'), 'plus the default list');
+  t.ok(ids.includes('google/gemini-3.5-flash'), 'plus the default list');
 
-  const retrieved = await client.models.retrieve('google/gemini-2.5-flash');
-  t.equal(retrieved.id, 'google/gemini-2.5-flash');
+  const retrieved = await client.models.retrieve('google/gemini-3.5-flash');
+  t.equal(retrieved.id, 'google/gemini-3.5-flash');
   t.equal(retrieved.owned_by, 'google');
   const missing = await client.models.retrieve('nope').catch((err: unknown) => err);
   t.equal((missing as { status?: number }).status, 404);

@@ -115,7 +115,8 @@ t.test('listedModels in the file replaces the shipped default list', async (t) =
 t.test('the shipped default model list is read from config/', async (t) => {
   const config = loadConfig({ env: {} });
   t.ok(config.listedModels.length > 0);
-  t.ok(config.listedModels.every((id) => id.startsWith('google/gemini-')));
+  t.ok(config.listedModels.includes('google/gemini-3.5-flash'), 'a current Gemini model');
+  t.ok(config.listedModels.every((id) => /^[a-z0-9-]+\/[\w.-]+$/.test(id)), 'publisher/model IDs as the OpenAI-compatible endpoint takes them');
 });
 
 t.test('the shipped example config is valid', async (t) => {

@@ -57,7 +57,8 @@ t.test('config feeds the URL: env names, defaults and VERTEX_BASE_URL', async (t
     const c = loadConfig({ env, defaultModels: () => [] });
     return upstreamUrl({ baseUrl: c.baseUrl, apiVersion: c.apiVersion, project: c.project ?? 'adc-proj', location: c.location, endpoint: c.endpoint }, 'chat/completions');
   };
-  t.equal(url({}), 'https://us-central1-aiplatform.googleapis.com/v1/projects/adc-proj/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(url({}), 'https://aiplatform.googleapis.com/v1/projects/adc-proj/locations/global/endpoints/openapi/chat/completions', 'global by default');
+  t.equal(url({ LOCATION: 'us-central1' }), 'https://us-central1-aiplatform.googleapis.com/v1/projects/adc-proj/locations/us-central1/endpoints/openapi/chat/completions');
   t.equal(
     url({ PROJECT_ID: 'p1', LOCATION: 'global', VERTEX_API_VERSION: 'v1beta1', VERTEX_ENDPOINT_ID: '42' }),
     'https://aiplatform.googleapis.com/v1beta1/projects/p1/locations/global/endpoints/42/chat/completions',
