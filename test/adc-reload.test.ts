@@ -8,16 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createDaemonCredentials } from '../src/daemon-credentials.ts';
-import { abortable, createUpstreamAgent } from '../src/dispatcher.ts';
-import { createLogger } from '../src/logger.ts';
-import { ProxyMetrics } from '../src/metrics.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import type { ProxyMetrics } from '../src/observability/metrics.ts';
+import { createProxy } from '../src/server/create-proxy.ts';
 import { sleep, startFakeVertex } from './helpers/fake-vertex.ts';
 import { INVALID_GRANT, PERMISSION_DENIED, startFakeSts, type FakeSts } from './helpers/fake-sts.ts';
 import { CHAT_BODY, JSON_HEADERS, LogCapture } from './helpers/harness.ts';
-import { waitFor } from './helpers/streams.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const POLL_MS = 20;
 
@@ -33,8 +31,8 @@ interface Rig {
 }
 
 /**
- * The daemon's own credentials (createDaemonCredentials) and app, with ADC
- * found where gcloud puts it, or where GOOGLE_APPLICATION_CREDENTIALS says.
+ * The daemon's own credentials and app (createProxy), with ADC found where
+ * gcloud puts it, or where GOOGLE_APPLICATION_CREDENTIALS says.
  */
 async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIALS', initial: string, quotaProject?: string): Promise<Rig> {
   const sts = await startFakeSts();
@@ -57,15 +55,9 @@ async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIA
   t.equal(config.adcFile?.path, adcPath, `config names the ADC file (${where})`);
   const capture = new LogCapture();
   const logger = createLogger('debug', capture);
-  const metrics = new ProxyMetrics();
-  const credentials = createDaemonCredentials(config, logger, metrics, { pollIntervalMs: POLL_MS });
-  const timeouts = { headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 };
-  const agent = createUpstreamAgent(timeouts);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, metrics });
+  const { app, metrics } = await createProxy(config, { logger, adcPollIntervalMs: POLL_MS });
   t.teardown(async () => {
-    credentials.close();
     await app.close();
-    await agent.close();
     await vertex.close();
     await sts.close();
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../src/headers.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { hostOf, rawRequest, type RawRequest } from './helpers/raw-http.ts';
 

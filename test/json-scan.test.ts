@@ -2,8 +2,8 @@
 // valid body, a 400 for every invalid one, and no object graph built.
 
 import t from 'tap';
-import { scanJsonBody } from '../src/json-scan.ts';
-import { ProxyError } from '../src/errors.ts';
+import { scanJsonBody } from '../src/proxy/json-scan.ts';
+import { ProxyError } from '../src/errors/proxy-error.ts';
 
 const VALID = [
   '{}',

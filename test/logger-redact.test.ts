@@ -2,7 +2,7 @@
 // places covered, and what the caller logged is never altered.
 
 import t from 'tap';
-import { createLogger, redactCredentials } from '../src/logger.ts';
+import { createLogger, redactCredentials } from '../src/observability/logger.ts';
 import { LogCapture } from './helpers/harness.ts';
 
 t.test('credentials are censored at the top level and one object down, without touching the input', async (t) => {

@@ -3,9 +3,9 @@
 // authorization value anywhere; exactly one `request` line per request.
 
 import t from 'tap';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
-import { startServer } from '../src/server.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { startServer } from '../src/server/start.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
 import { startFakeVertex } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, LogCapture } from './helpers/harness.ts';

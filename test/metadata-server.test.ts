@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { GoogleAuth } from 'google-auth-library';
-import { loadConfig } from '../src/config.ts';
-import { METADATA_PATHS } from '../src/metadata-server.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { METADATA_PATHS } from '../src/metadata-server/routes.ts';
 import { runCli } from './helpers/cli.ts';
 import { startDaemonWithFakes } from './helpers/daemon.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
@@ -59,7 +59,8 @@ t.test('metadata paths: Metadata-Flavor both ways, no browsers, no relays, loopb
   t.equal(body.token_type, 'Bearer');
   t.ok(body.expires_in > 3000 && body.expires_in <= 3599);
   t.equal((await get(METADATA_PATHS.projectId, FLAVOR)).body, 'fake-project');
-  t.equal((await get(METADATA_PATHS.email, FLAVOR)).statusCode, 404, 'email unknown without a principal lookup');
+  const email = await get(METADATA_PATHS.email, FLAVOR);
+  t.equal(email.body, 'proxy@fake-project.iam.gserviceaccount.com', "the principal's email, as the credentials report it");
 
   const refusals: Array<[string, Record<string, string>, RegExp]> = [
     ['no Metadata-Flavor', { host: '127.0.0.1:8765' }, /Missing Metadata-Flavor:Google header/],

@@ -1,7 +1,7 @@
 // Aliases rewrite the model value and not one other byte.
 
 import t from 'tap';
-import { replaceTopLevelModel, topLevelValueRanges } from '../src/model-rewrite.ts';
+import { replaceTopLevelModel, topLevelValueRanges } from '../src/proxy/model-rewrite.ts';
 
 const rewrite = (text: string, model: string) => replaceTopLevelModel(Buffer.from(text, 'utf8'), model).toString('utf8');
 

@@ -15,7 +15,7 @@ import t from 'tap';
 import { isolatedHome } from './helpers/cli.ts';
 import { FakeMetadata } from './helpers/fake-metadata.ts';
 import { FakeNpmRegistry } from './helpers/fake-npm-registry.ts';
-import { within } from './helpers/streams.ts';
+import { within } from './helpers/wait.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };

@@ -1,8 +1,8 @@
 // Config validation of the models map, and the router built from it.
 
 import t from 'tap';
-import { loadConfig } from '../src/config.ts';
-import { RouteTable, Router, type RouteDefaults } from '../src/routing.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { RouteTable, Router, type RouteDefaults } from '../src/config/routing.ts';
 
 const defaults: RouteDefaults = {
   baseUrl: undefined,

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { renderLaunchdPlist } from '../src/commands/service-launchd.ts';
-import { serviceSpec, type ServiceSpec } from '../src/commands/service-spec.ts';
-import { renderSystemdUnit } from '../src/commands/service-systemd.ts';
-import { EXIT_NOT_RUNNING, runService, ServiceError, type CommandResult, type ServiceAction, type ServiceContext } from '../src/commands/service.ts';
+import { renderLaunchdPlist } from '../src/cli/service-launchd.ts';
+import { serviceSpec, type ServiceSpec } from '../src/cli/service-spec.ts';
+import { renderSystemdUnit } from '../src/cli/service-systemd.ts';
+import { EXIT_NOT_RUNNING, runService, ServiceError, type CommandResult, type ServiceAction, type ServiceContext } from '../src/cli/service.ts';
 import { runCli } from './helpers/cli.ts';
 
 const root = new URL('..', import.meta.url).pathname;

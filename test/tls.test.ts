@@ -2,7 +2,7 @@
 // untrusted (self-signed) certificate gets no request, and so never the token.
 
 import t from 'tap';
-import { createUpstreamAgent } from '../src/dispatcher.ts';
+import { createUpstreamAgent } from '../src/proxy/dispatcher.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
 

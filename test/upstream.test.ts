@@ -1,8 +1,8 @@
 // URL building as a table: config in, Vertex AI URL out. Pure, no servers.
 
 import t from 'tap';
-import { loadConfig } from '../src/config.ts';
-import { defaultBaseUrl, endpointPath, OPERATIONS, upstreamUrl, type EndpointTarget, type Operation } from '../src/upstream.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { defaultBaseUrl, endpointPath, OPERATIONS, upstreamUrl, type EndpointTarget, type Operation } from '../src/proxy/upstream-url.ts';
 
 const base: EndpointTarget = { apiVersion: 'v1', project: 'my-proj', location: 'us-central1', endpoint: 'openapi' };
 

@@ -3,16 +3,12 @@
 // tool-call id. It only looks: the bytes go to the client exactly as they come,
 // never held back (a compressed answer is decompressed on the side). Text-only
 // answers cost a byte search per SSE line; only lines that mention
-// `"tool_calls"` are parsed.
-//
-// Gemini's streams differ from OpenAI's: a tool call usually arrives whole in
-// one delta, often without `index`, and the signature may come in a delta of
-// its own. So ids and signatures are matched per choice and tool-call slot
-// (`index`, else the position in the delta), whichever comes first.
+// `"tool_calls"` are parsed, and signature-slots.ts matches what they hold.
 
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { SignatureSink } from './signature-memory.ts';
+import { SignatureSlots } from './signature-slots.ts';
 
 export type AnswerFormat = 'sse' | 'json';
 
@@ -57,26 +53,17 @@ export interface AnswerTapOptions {
   readonly maxHeldBytes?: number;
 }
 
-interface Slot {
-  id?: string;
-  signature?: string;
-  remembered?: string;
-}
-
 export class AnswerTap {
   readonly #format: AnswerFormat;
-  readonly #sink: SignatureSink;
+  readonly #signatures: SignatureSlots;
   /** The unfinished SSE line, or the JSON body so far: views of the chunks, not copies. */
   #held: Buffer[] = [];
   #heldBytes = 0;
   #jsonHasSignature = false;
   #jsonTail: Buffer = Buffer.alloc(0);
-  #slots = new Map<string, Slot>();
-  #lastKey = new Map<number, string>();
   #stopped = false;
   /** The SSE line under way outgrew the hold limit and is ignored up to its end. */
   #skipLine = false;
-  #recorded = 0;
 
   readonly #maxHeldBytes: number;
   readonly #decoder: Decoder | undefined;
@@ -86,7 +73,7 @@ export class AnswerTap {
 
   constructor(format: AnswerFormat, sink: SignatureSink, options: AnswerTapOptions = {}) {
     this.#format = format;
-    this.#sink = sink;
+    this.#signatures = new SignatureSlots(sink);
     this.#maxHeldBytes = options.maxHeldBytes ?? MAX_HELD_BYTES;
     if (!isPlain(options.contentEncoding)) {
       const create = DECODERS[options.contentEncoding!.trim().toLowerCase()];
@@ -103,7 +90,7 @@ export class AnswerTap {
 
   /** Signatures handed to the sink so far (for compressed answers, once decoded). */
   get recorded(): number {
-    return this.#recorded;
+    return this.#signatures.recorded;
   }
 
   write(chunk: Buffer): void {
@@ -134,7 +121,7 @@ export class AnswerTap {
       if (this.#format === 'sse') {
         if (this.#heldBytes > 0 && !this.#skipLine) this.#line(this.#takeHeld());
       } else if (this.#jsonHasSignature) {
-        this.#answer(JSON.parse(this.#takeHeld().toString('utf8')));
+        this.#signatures.answer(JSON.parse(this.#takeHeld().toString('utf8')));
       }
     } catch {
       // A broken or truncated answer: nothing to learn from it.
@@ -173,7 +160,7 @@ export class AnswerTap {
     } catch {
       return;
     }
-    this.#delta(event);
+    this.#signatures.delta(event);
   }
 
   #writeJson(chunk: Buffer): void {
@@ -182,56 +169,6 @@ export class AnswerTap {
       this.#jsonTail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - SIGNATURE.length + 1)));
     }
     this.#hold(chunk);
-  }
-
-  /** One streamed chunk: `choices[].delta.tool_calls[]`. */
-  #delta(event: unknown): void {
-    for (const [position, choice] of choicesOf(event)) {
-      const choiceIndex = typeof choice.index === 'number' ? choice.index : position;
-      const calls = toolCallsOf(choice.delta);
-      calls.forEach((call, callPosition) => {
-        const explicit = typeof call.index === 'number';
-        let key = `${choiceIndex}:${explicit ? call.index : callPosition}`;
-        const id = nonEmptyString(call.id);
-        const signature = signatureOf(call);
-        // A signature-only delta without `index` belongs to the call this choice saw last.
-        if (id === undefined && !explicit && !this.#slots.has(key)) key = this.#lastKey.get(choiceIndex) ?? key;
-        this.#lastKey.set(choiceIndex, key);
-        this.#note(key, id, signature);
-      });
-    }
-  }
-
-  /** A whole answer: `choices[].message.tool_calls[]`. */
-  #answer(body: unknown): void {
-    for (const [, choice] of choicesOf(body)) {
-      for (const call of toolCallsOf(choice.message)) {
-        const id = nonEmptyString(call.id);
-        const signature = signatureOf(call);
-        if (id !== undefined && signature !== undefined) this.#remember(id, signature);
-      }
-    }
-  }
-
-  #note(key: string, id: string | undefined, signature: string | undefined): void {
-    let slot = this.#slots.get(key);
-    if (id !== undefined) {
-      if (slot === undefined || (slot.id !== undefined && slot.id !== id)) this.#slots.set(key, (slot = { id }));
-      else slot.id = id;
-    }
-    if (signature !== undefined) {
-      if (slot === undefined) this.#slots.set(key, (slot = {}));
-      slot.signature = signature;
-    }
-    if (slot?.id !== undefined && slot.signature !== undefined && slot.remembered !== slot.signature) {
-      slot.remembered = slot.signature;
-      this.#remember(slot.id, slot.signature);
-    }
-  }
-
-  #remember(id: string, signature: string): void {
-    this.#sink.remember(id, signature);
-    this.#recorded++;
   }
 
   #hold(piece: Buffer): void {
@@ -261,7 +198,7 @@ export class AnswerTap {
     this.#stopped = true;
     this.#held = [];
     this.#heldBytes = 0;
-    this.#slots.clear();
+    this.#signatures.clear();
   }
 }
 
@@ -275,36 +212,6 @@ export function tapAnswer(stream: Readable, tap: AnswerTap): Readable {
   stream.once('end', () => tap.end());
   stream.once('error', () => tap.end());
   return stream;
-}
-
-type Json = Record<string, unknown>;
-
-function choicesOf(body: unknown): Array<[number, Json]> {
-  const choices = isObject(body) && Array.isArray(body.choices) ? body.choices : [];
-  const out: Array<[number, Json]> = [];
-  choices.forEach((choice: unknown, i: number) => {
-    if (isObject(choice)) out.push([i, choice]);
-  });
-  return out;
-}
-
-function toolCallsOf(message: unknown): Json[] {
-  if (!isObject(message) || !Array.isArray(message.tool_calls)) return [];
-  return message.tool_calls.filter(isObject);
-}
-
-function signatureOf(call: Json): string | undefined {
-  const extra = call.extra_content;
-  const google = isObject(extra) ? extra.google : undefined;
-  return isObject(google) ? nonEmptyString(google.thought_signature) : undefined;
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function startsWith(buf: Buffer, prefix: Buffer): boolean {

@@ -4,26 +4,10 @@
 // other byte of the body (nested keys of the same name included) is forwarded
 // exactly as sent, and a body without them comes back as the same Buffer.
 
-import { topLevelValueRanges } from '../model-rewrite.ts';
+import { DEFAULT_DROP_PARAMS } from '../config/compat-settings.ts';
+import { topLevelValueRanges } from '../proxy/model-rewrite.ts';
 
-/**
- * OpenAI-platform fields missing from Google's list of supported parameters
- * that clients send without being asked (the OpenAI SDKs, the Agents SDK,
- * LangChain, Codex) and that change nothing about the answer: storage,
- * dashboards, caching keys, abuse-monitoring ids, service tiers and predicted
- * outputs. Fields that shape the answer are kept, so an unsupported one fails
- * loudly instead of being ignored.
- */
-export const DEFAULT_DROP_PARAMS: readonly string[] = Object.freeze([
-  'store',
-  'metadata',
-  'prompt_cache_key',
-  'prompt_cache_retention',
-  'safety_identifier',
-  'user',
-  'service_tier',
-  'prediction',
-]);
+export { DEFAULT_DROP_PARAMS };
 
 export interface DroppedParams {
   /** The body to send: `raw` itself when nothing was dropped. */

@@ -5,7 +5,7 @@
 // does with the field) and each vector of the answer is re-encoded the way
 // OpenAI encodes it: base64 of the little-endian float32 bytes.
 
-import { topLevelValueRanges } from '../model-rewrite.ts';
+import { topLevelValueRanges } from '../proxy/model-rewrite.ts';
 import { dropTopLevelParams } from './drop-params.ts';
 
 export interface EmbeddingsRequestPlan {

@@ -9,7 +9,7 @@
 // Only requests that change are re-serialized, and then only their `messages`
 // value: every other byte of the body stays as the client sent it.
 
-import { topLevelValueRanges } from '../model-rewrite.ts';
+import { topLevelValueRanges } from '../proxy/model-rewrite.ts';
 import type { SignatureLookup } from './signature-memory.ts';
 
 /** Google's documented stand-in for a signature that cannot be had ("Thought signatures", Vertex AI and Gemini API docs). */

@@ -1,29 +1,29 @@
 // Errors the translation raises. They are ProxyErrors, so the route renders
 // them with the same OpenAI-shaped body as every other error of the proxy.
 
-import { ProxyError } from '../errors.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 
 /** A body the translation cannot read: wrong type, missing field. */
 export function invalidBody(message: string): ProxyError {
-  return new ProxyError(400, 'invalid_request_body', message);
+  return new ProxyError('invalid_request_body', message);
 }
 
 /** Input that is valid Responses API but cannot be carried to a Chat Completions upstream. */
 export function unsupportedInput(message: string): ProxyError {
-  return new ProxyError(400, 'unsupported_input', message);
+  return new ProxyError('unsupported_input', message);
 }
 
 /** An `item_reference` to an item the store does not hold (never stored, evicted, expired). */
 export function itemNotFound(id: string): ProxyError {
-  return new ProxyError(404, 'item_not_found', `Item with id '${id}' not found.`);
+  return new ProxyError('item_not_found', id);
 }
 
 /** `previous_response_id` names a response the store does not hold (never stored, evicted, expired, other replica). */
 export function previousResponseNotFound(id: string): ProxyError {
-  return new ProxyError(404, 'previous_response_not_found', `Previous response with id '${id}' not found.`);
+  return new ProxyError('previous_response_not_found', id);
 }
 
 /** The upstream answered 200 with a body that is not a chat completion. */
 export function badUpstreamAnswer(message: string): ProxyError {
-  return new ProxyError(502, 'upstream_invalid_response', message);
+  return new ProxyError('upstream_invalid_response', message);
 }

@@ -7,7 +7,7 @@
 // `finish_reason`; an upstream that breaks off, sends an error or garbage
 // ends it with `response.failed` (Codex retries on that event).
 
-import { ProxyError } from '../errors.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 import type { ChatCompletionChunk } from './chat-types.ts';
 import { finalStatus, resolveContext, responseObject, responseUsage, type AnswerContext, type Resolved } from './output.ts';
 import type { ResponseObject, ResponseUsage } from './response-types.ts';

@@ -2,7 +2,7 @@
 // thought-signature fallback, memory size and TTL, and the default location.
 
 import t from 'tap';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { DEFAULT_DROP_PARAMS } from '../../src/compat/drop-params.ts';
 
 const load = (env: Record<string, string> = {}, file?: unknown) =>

@@ -3,17 +3,17 @@
 
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Test } from 'tap';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { createAdcCredentials, type Credentials } from '../../src/credentials.ts';
-import { ProxyMetrics } from '../../src/metrics.ts';
-import { abortable, createUpstreamAgent } from '../../src/dispatcher.ts';
-import { createLogger } from '../../src/logger.ts';
-import type { Clock } from '../../src/token-cache.ts';
-import { RouteTable } from '../../src/routing.ts';
 import type { Logger } from 'pino';
+import type { Test } from 'tap';
 import { Agent } from 'undici';
+import { loadConfig, type Config } from '../../src/config/load.ts';
+import type { RouteTable } from '../../src/config/routing.ts';
+import type { Credentials } from '../../src/credentials/adc-credentials.ts';
+import type { Clock } from '../../src/credentials/token-cache.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import type { ProxyMetrics } from '../../src/observability/metrics.ts';
+import { abortable } from '../../src/proxy/dispatcher.ts';
+import { createProxy } from '../../src/server/create-proxy.ts';
 import { startFakeMetadata, type FakeMetadata, type FakeMetadataOptions } from './fake-metadata.ts';
 import { FIXTURE_CERT, startFakeVertex, type FakeVertex, type FakeVertexOptions } from './fake-vertex.ts';
 
@@ -25,7 +25,6 @@ export interface Harness {
   /** The app's Prometheus collectors; token events are counted too. */
   readonly metrics: ProxyMetrics;
   readonly config: Config;
-  readonly agent: Agent;
   /** The live route table, for reload tests. */
   readonly routes: RouteTable;
   readonly logger: Logger;
@@ -60,14 +59,14 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   const config = loadConfig({ env: { VERTEX_BASE_URL: vertex.baseUrl, LOG_LEVEL: 'debug', ...options.env } });
   const capture = new LogCapture();
   const logger = createLogger(config.logLevel, capture);
-  const metrics = new ProxyMetrics();
-  const credentials = createAdcCredentials({ now: options.now, events: metrics.credentialEvents, fetchTimeoutMs: config.tokenTimeoutMs });
+  // The daemon's own assembly (createProxy); only a CA-trusting pool replaces its upstream dispatcher.
+  const trusting = options.trustFixtureCa ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } }) : undefined;
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
-  const agent = options.trustFixtureCa
-    ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } })
-    : createUpstreamAgent(timeouts);
-  const routes = new RouteTable(config);
-  const app = await buildApp(config, { credentials, dispatcher: abortable(agent, timeouts), logger, routes, now: options.now, metrics });
+  const { app, credentials, metrics, routes } = await createProxy(config, {
+    logger,
+    now: options.now,
+    dispatcher: trusting ? abortable(trusting, timeouts) : undefined,
+  });
 
   const harness: Harness = {
     app,
@@ -76,7 +75,6 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
     credentials,
     metrics,
     config,
-    agent,
     routes,
     logger,
     logs: capture.lines,
@@ -89,7 +87,7 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   };
   t.teardown(async () => {
     await app.close();
-    await agent.close();
+    await trusting?.close();
     await vertex.close();
     await metadata.close();
   });

@@ -1,7 +1,7 @@
 // Responses request → chat request: each mapping as a table row.
 
 import t from 'tap';
-import { ProxyError } from '../../src/errors.ts';
+import { ProxyError } from '../../src/errors/proxy-error.ts';
 import { toChatRequest, type DroppedFeature, type RequestOptions } from '../../src/responses/request.ts';
 
 const base = { model: 'gemini-3-flash' };

@@ -2,7 +2,7 @@
 // break-off, an early end, an error event, garbage, an oversized event.
 
 import t from 'tap';
-import { ProxyError } from '../../src/errors.ts';
+import { ProxyError } from '../../src/errors/proxy-error.ts';
 import type { ResponseStreamOptions } from '../../src/responses/stream.ts';
 import { accumulate, checkSequence, parseFrames, read, stream } from './events.ts';
 
@@ -23,8 +23,9 @@ t.test('a break-off mid-stream ends with response.failed and leaks nothing', asy
   t.ok(s.finished);
   t.equal(s.result().status, 'failed');
   const ours = stream();
-  t.match(parseFrames(ours.fail(new ProxyError(504, 'upstream_timeout', 'The upstream did not answer in time.'))).at(-1), {
-    response: { error: { message: 'The upstream did not answer in time.' } },
+  const timeout = new ProxyError('upstream_timeout');
+  t.match(parseFrames(ours.fail(timeout)).at(-1), {
+    response: { error: { message: timeout.message } },
   });
 });
 

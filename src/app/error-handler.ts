@@ -1,0 +1,35 @@
+// Every error that reaches Fastify — thrown by a hook or handler, or passed to
+// reply.send — is answered through the catalogue's one renderer. Details of
+// faults stay in the log, never in the answer.
+
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isCredentialError } from '../credentials/errors.ts';
+import { ProxyError, sendError } from '../errors/proxy-error.ts';
+
+// Fastify's own body errors, as the catalogue's.
+const BODY_ERRORS: Record<string, () => ProxyError> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new ProxyError('unsupported_media_type'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new ProxyError('request_too_large'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new ProxyError('invalid_json', ''),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new ProxyError('invalid_request', 'Content-Length does not match the body.'),
+};
+
+export function toProxyError(error: FastifyError | Error): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const code = (error as FastifyError).code;
+  const known = code ? BODY_ERRORS[code] : undefined;
+  if (known) return known();
+  const status = (error as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ProxyError('invalid_request', error.message);
+  return new ProxyError('internal_error');
+}
+
+export function answerErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const proxyError = toProxyError(error);
+    // Credential failures are logged once per change by CredentialStatus, not per request.
+    if (proxyError.statusCode >= 500 && !isCredentialError(proxyError)) request.log.error({ err: error }, 'request failed');
+    return sendError(reply, proxyError);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`)));
+}

@@ -1,0 +1,118 @@
+// Parsers for single config values. Each takes the raw value and the key as
+// the user wrote it (env var, flag, or `file: key`), and throws a ConfigError
+// naming that key and what is allowed.
+
+import { RESERVED_EXTRA_HEADERS } from './header-names.ts';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export type ApiVersion = 'v1' | 'v1beta1';
+
+export const LOCATION = /^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$/;
+export const PROJECT = /^[a-z0-9][a-z0-9.:-]{0,99}$/i;
+export const ENDPOINT = /^(openapi|[0-9]{1,30})$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+
+export function fail(key: string, raw: unknown, expected: string): never {
+  throw new ConfigError(`Invalid ${key} (${JSON.stringify(raw)}): must be ${expected}`);
+}
+
+export function text(raw: unknown, key: string, expected: string): string {
+  if (typeof raw !== 'string' && typeof raw !== 'number') fail(key, raw, expected);
+  return String(raw).trim();
+}
+
+export function pattern(re: RegExp, expected: string) {
+  return (raw: unknown, key: string): string => {
+    const value = text(raw, key, expected);
+    return re.test(value) ? value : fail(key, raw, expected);
+  };
+}
+
+export function oneOf(allowed: readonly string[]) {
+  return pattern(new RegExp(`^(${allowed.join('|')})$`), `one of ${allowed.join(', ')}`);
+}
+
+export function number(min: number, max: number) {
+  return (raw: unknown, key: string): number => {
+    const expected = `a number from ${min} to ${max}`;
+    const value = Number(text(raw, key, expected));
+    return Number.isFinite(value) && value >= min && value <= max ? value : fail(key, raw, expected);
+  };
+}
+
+export function integer(min: number, max: number) {
+  const inRange = number(min, max);
+  return (raw: unknown, key: string): number => {
+    const value = inRange(raw, key);
+    return Number.isInteger(value) ? value : fail(key, raw, `a whole number from ${min} to ${max}`);
+  };
+}
+
+export function hostname(raw: unknown, key: string): string {
+  const expected = 'a host name or IP address to listen on';
+  const value = text(raw, key, expected);
+  return /^[a-z0-9.:[\]-]+$/i.test(value) ? value : fail(key, raw, expected);
+}
+
+export function origin(raw: unknown, key: string): string {
+  const expected = 'an http(s) URL with scheme and host only, e.g. https://europe-west4-aiplatform.googleapis.com';
+  const value = text(raw, key, expected);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(key, raw, expected);
+  }
+  const pathless = (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
+  const plain = !url.username && !url.password;
+  if (!/^https?:$/.test(url.protocol) || !pathless || !plain) fail(key, raw, expected);
+  return url.origin;
+}
+
+export function list(raw: unknown, key: string): string[] {
+  const expected = 'a comma-separated string or a list of strings';
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail(key, raw, expected);
+  return items.map((item) => text(item, key, expected)).filter((item) => item !== '');
+}
+
+export function originList(raw: unknown, key: string): string[] {
+  return list(raw, key).map((item) => (item === '*' ? item : origin(item, key)));
+}
+
+export function headerMap(raw: unknown, key: string): Record<string, string> {
+  const expected = 'a map of header names to string values';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(key, raw, expected);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) fail(`${key}.${name}`, value, expected);
+    const lower = name.toLowerCase();
+    if (RESERVED_EXTRA_HEADERS.has(lower) || lower === 'authorization') {
+      fail(`${key}.${name}`, value, 'a header the proxy does not set itself (not Authorization, Host, Content-Length or a hop-by-hop header)');
+    }
+    headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+export function boolean(raw: unknown, key: string): boolean {
+  if (typeof raw === 'boolean') return raw;
+  const value = text(raw, key, 'true or false').toLowerCase();
+  if (TRUE_WORDS.has(value)) return true;
+  if (FALSE_WORDS.has(value)) return false;
+  return fail(key, raw, 'true or false (also 1/0, yes/no, on/off)');
+}
+
+/** A listen address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}

@@ -1,0 +1,143 @@
+// Application Default Credentials behind the small Credentials interface: one
+// AdcSource (the GoogleAuth) asked only when our TokenCache wants a new token,
+// so the library's own cache is bypassed. When the ADC file changes — a new
+// `gcloud auth application-default login`, a replaced key file — the source is
+// renewed and the cached token dropped: requests holding a token finish with
+// it, the next one gets a token from the new file.
+
+import { readFileSync } from 'node:fs';
+import type { AuthClient, GoogleAuth } from 'google-auth-library';
+import { DEFAULT_TOKEN_TIMEOUT_SECONDS } from '../config/settings.ts';
+import { followFile } from '../config/watch-file.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
+import { AdcSource } from './adc-source.ts';
+import { credentialError, projectError } from './errors.ts';
+import { TokenCache, type AccessToken, type Clock, type TokenCacheEvents, type TokenSource } from './token-cache.ts';
+
+// Used only when a credential type reports no expiry: short, so we ask again soon.
+const FALLBACK_LIFETIME_MS = 60_000;
+
+/** How often the ADC file's stat is polled for changes. */
+export const ADC_POLL_INTERVAL_MS = 2_000;
+
+/** How long one token fetch or project lookup may take (PROXY_TOKEN_TIMEOUT_SECONDS). */
+export const DEFAULT_TOKEN_TIMEOUT_MS = DEFAULT_TOKEN_TIMEOUT_SECONDS * 1000;
+
+export interface CredentialInfo {
+  /** e.g. `authorized_user`, `service_account`, `metadata_server`. */
+  readonly type: string;
+  readonly projectId: string | undefined;
+  readonly quotaProject: string | undefined;
+}
+
+export interface Credentials extends TokenSource {
+  /** The project ADC reports, for when config names none. */
+  projectId(): Promise<string>;
+  describe(): Promise<CredentialInfo>;
+  /** The usable cached token, if any, without I/O. */
+  peek(): AccessToken | undefined;
+  /** Why the last token fetch failed, until one succeeds; without I/O. */
+  lastError(): unknown;
+  /** The principal's email when ADC can tell: key file, impersonation target, metadata server. */
+  principalEmail(): Promise<string | undefined>;
+  /** Stops following the ADC file. */
+  close(): void;
+}
+
+export interface CredentialEvents extends TokenCacheEvents {
+  /** The ADC file changed; the next token comes from it. */
+  onReload?(path: string): void;
+  /** The GoogleAuth was replaced, and why. */
+  onRenew?(reason: string): void;
+}
+
+export interface AdcOptions {
+  readonly now?: Clock;
+  readonly events?: CredentialEvents;
+  /** The ADC file to follow; undefined: nothing to follow (metadata server only, or a one-off command). */
+  readonly file?: string | undefined;
+  readonly pollIntervalMs?: number;
+  /** Deadline for one token fetch or project lookup; default DEFAULT_TOKEN_TIMEOUT_MS. */
+  readonly fetchTimeoutMs?: number;
+  readonly createAuth?: () => GoogleAuth;
+}
+
+export function createAdcCredentials(options: AdcOptions = {}): Credentials {
+  const now = options.now ?? Date.now;
+  const events = options.events ?? {};
+  const source = new AdcSource({ now, deadlineMs: options.fetchTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS, createAuth: options.createAuth, onRenew: events.onRenew });
+  const client = (auth: GoogleAuth) => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
+
+  const fetchToken = () =>
+    source.use(async (auth): Promise<AccessToken> => {
+      const authClient = await client(auth);
+      const value = await authClient.getAccessToken().then(
+        (answer) => answer.token,
+        (err: unknown) => Promise.reject(credentialError(err)),
+      );
+      if (!value) throw new ProxyError('token_unavailable', 'the credential returned an empty access token');
+      return { value, expiresAt: expiryOf(authClient, now), quotaProject: authClient.quotaProjectId ?? undefined };
+    });
+  const cache = new TokenCache(fetchToken, now, events);
+
+  const file = options.file;
+  const stopFollowing = file
+    ? followFile(file, options.pollIntervalMs ?? ADC_POLL_INTERVAL_MS, () => {
+        // Editors and gcloud rewrite the file in steps: a file that is gone or
+        // half-written must not cost the token in hand. Its next change is seen.
+        if (!isCompleteCredentialFile(file)) return;
+        source.renew('the ADC file changed');
+        cache.reset();
+        events.onReload?.(file);
+      })
+    : () => {};
+
+  return {
+    getToken: () => cache.getToken(),
+    invalidate: (token) => cache.invalidate(token),
+    peek: () => cache.peek(),
+    lastError: () => cache.lastError(),
+    projectId: () => source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)))),
+    describe: () =>
+      source.use(async (auth) => {
+        const authClient = await client(auth);
+        const project = await auth.getProjectId().catch(() => undefined);
+        return { type: credentialType(authClient), projectId: project ?? undefined, quotaProject: authClient.quotaProjectId ?? undefined };
+      }),
+    principalEmail: () => source.principalEmail(),
+    close: stopFollowing,
+  };
+}
+
+function isCompleteCredentialFile(path: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** `expiry_date` is epoch ms, stamped by the library when the answer arrived. */
+function expiryOf(authClient: AuthClient, now: Clock): number {
+  const expiry = authClient.credentials?.expiry_date;
+  if (typeof expiry !== 'number') return now() + FALLBACK_LIFETIME_MS;
+  if (expiry <= now()) {
+    throw new ProxyError('token_unavailable', 'the credential returned an access token that has already expired; check the system clock');
+  }
+  return expiry;
+}
+
+export function credentialType(client: AuthClient): string {
+  const names: Record<string, string> = {
+    Compute: 'metadata_server',
+    UserRefreshClient: 'authorized_user',
+    JWT: 'service_account',
+    Impersonated: 'impersonated_service_account',
+    IdentityPoolClient: 'external_account',
+    AwsClient: 'external_account',
+    PluggableAuthClient: 'external_account',
+    ExternalAccountAuthorizedUserClient: 'external_account_authorized_user',
+  };
+  return names[client.constructor.name] ?? client.constructor.name;
+}

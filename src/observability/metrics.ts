@@ -1,0 +1,178 @@
+// Prometheus collectors for the proxy, on a registry of their own (never the
+// global one), so every app — and every test — counts only its own traffic.
+// Label values come from bounded sets only: route patterns, configured model
+// names, status codes and configured locations; never raw paths or user input.
+
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CredentialEvents } from '../credentials/adc-credentials.ts';
+import type { FailoverEvent } from '../proxy/failover.ts';
+import type { AccessToken, Clock } from '../credentials/token-cache.ts';
+
+const PREFIX = 'vertex_openai_proxy_';
+
+/** Model names beyond this many configured ones are counted as `other`. */
+export const MAX_MODEL_LABELS = 100;
+
+// Chat answers take from under a second to minutes (reasoning models).
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+const FIRST_BYTE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export interface MetricsOptions {
+  /** Also export process CPU, memory and event-loop metrics (the daemon does; tests need not). */
+  readonly processMetrics?: boolean;
+}
+
+export interface RequestOutcome {
+  readonly route: string;
+  readonly model: string;
+  readonly status: number;
+  /** Set when the request was forwarded upstream and an answer came back. */
+  readonly durationSeconds?: number;
+  readonly firstByteSeconds?: number;
+}
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'route' | 'model' | 'status'>;
+  readonly #requestsInFlight: Gauge;
+  readonly #streamsInFlight: Gauge;
+  readonly #upstreamDuration: Histogram<'route' | 'model'>;
+  readonly #firstByte: Histogram<'route' | 'model'>;
+  readonly #tokenRefreshes: Counter;
+  readonly #tokenRefreshFailures: Counter;
+  readonly #credentialReloads: Counter;
+  readonly #failovers: Counter<'from' | 'to' | 'reason'>;
+  #peekToken: (() => AccessToken | undefined) | undefined;
+  #now: Clock = Date.now;
+  // prom-client hashes a label object on every call; children are cached by a plain key instead.
+  readonly #requestChildren = new Map<string, Counter.Internal>();
+  readonly #durationChildren = new Map<string, [Histogram.Internal<'route' | 'model'>, Histogram.Internal<'route' | 'model'>]>();
+
+  constructor(options: MetricsOptions = {}) {
+    const registers = [this.registry];
+    this.#requests = new Counter({
+      name: `${PREFIX}requests_total`,
+      help: 'Requests answered, by route pattern, model (configured names, else "other"/"none") and HTTP status (499: the client left before any answer).',
+      labelNames: ['route', 'model', 'status'],
+      registers,
+    });
+    this.#requestsInFlight = new Gauge({ name: `${PREFIX}requests_in_flight`, help: 'Requests being handled now.', registers });
+    this.#streamsInFlight = new Gauge({ name: `${PREFIX}streams_in_flight`, help: 'Streamed (SSE) answers being relayed now.', registers });
+    this.#upstreamDuration = new Histogram({
+      name: `${PREFIX}upstream_duration_seconds`,
+      help: 'From request arrival until the Vertex AI answer was completely relayed, for forwarded requests.',
+      labelNames: ['route', 'model'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.#firstByte = new Histogram({
+      name: `${PREFIX}time_to_first_byte_seconds`,
+      help: 'From request arrival until the first byte of the Vertex AI answer body.',
+      labelNames: ['route', 'model'],
+      buckets: FIRST_BYTE_BUCKETS,
+      registers,
+    });
+    this.#tokenRefreshes = new Counter({ name: `${PREFIX}token_refreshes_total`, help: 'Access tokens fetched from ADC.', registers });
+    this.#tokenRefreshFailures = new Counter({
+      name: `${PREFIX}token_refresh_failures_total`,
+      help: 'Access token fetches that failed (foreground or background).',
+      registers,
+    });
+    this.#credentialReloads = new Counter({
+      name: `${PREFIX}credential_reloads_total`,
+      help: 'Times the ADC file changed and credentials were reloaded.',
+      registers,
+    });
+    const metrics = this;
+    new Gauge({
+      name: `${PREFIX}token_expires_in_seconds`,
+      help: 'Seconds until the cached access token expires; 0 when no usable token is cached.',
+      registers,
+      collect() {
+        const token = metrics.#peekToken?.();
+        this.set(token ? Math.max(0, (token.expiresAt - metrics.#now()) / 1000) : 0);
+      },
+    });
+    this.#failovers = new Counter({
+      name: `${PREFIX}failovers_total`,
+      help: 'Requests retried at the next configured location, by location and reason (upstream status or connect_error).',
+      labelNames: ['from', 'to', 'reason'],
+      registers,
+    });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the expiry gauge reads the cached token, without I/O, on each scrape. */
+  trackToken(peek: () => AccessToken | undefined, now: Clock = Date.now): void {
+    this.#peekToken = peek;
+    this.#now = now;
+  }
+
+  /** Hand these to the credentials so refreshes, failures and reloads are counted. */
+  readonly credentialEvents: CredentialEvents = {
+    onRefresh: () => this.#tokenRefreshes.inc(),
+    onFetchError: () => this.#tokenRefreshFailures.inc(),
+    onReload: () => this.#credentialReloads.inc(),
+  };
+
+  /** For routing's failover hook. Locations come from the config, so labels stay bounded. */
+  readonly recordFailover = (event: FailoverEvent): void => {
+    this.#failovers.labels(event.from, event.to, event.status === undefined ? 'connect_error' : String(event.status)).inc();
+  };
+
+  requestStarted(): void {
+    this.#requestsInFlight.inc();
+  }
+
+  streamStarted(): void {
+    this.#streamsInFlight.inc();
+  }
+
+  streamEnded(): void {
+    this.#streamsInFlight.dec();
+  }
+
+  requestEnded(outcome: RequestOutcome): void {
+    this.#requestsInFlight.dec();
+    const key = `${outcome.route}\u0000${outcome.model}\u0000${outcome.status}`;
+    let counter = this.#requestChildren.get(key);
+    if (!counter) {
+      counter = this.#requests.labels(outcome.route, outcome.model, String(outcome.status));
+      this.#requestChildren.set(key, counter);
+    }
+    counter.inc();
+    if (outcome.durationSeconds === undefined) return;
+    const [duration, firstByte] = this.#histograms(outcome.route, outcome.model);
+    duration.observe(outcome.durationSeconds);
+    if (outcome.firstByteSeconds !== undefined) firstByte.observe(outcome.firstByteSeconds);
+  }
+
+  #histograms(route: string, model: string) {
+    const key = `${route}\u0000${model}`;
+    let pair = this.#durationChildren.get(key);
+    if (!pair) {
+      pair = [this.#upstreamDuration.labels(route, model), this.#firstByte.labels(route, model)];
+      this.#durationChildren.set(key, pair);
+    }
+    return pair;
+  }
+}
+
+/**
+ * Maps a request's `model` to a label: a configured or listed model name (the
+ * first MAX_MODEL_LABELS of them), else `other`. The list may change on reload;
+ * the lookup set is rebuilt only when it does.
+ */
+export function modelLabeler(modelIds: () => readonly string[]): (model: unknown) => string {
+  let source: readonly string[] | undefined;
+  let known = new Set<string>();
+  return (model) => {
+    if (typeof model !== 'string') return 'none';
+    const ids = modelIds();
+    if (ids !== source) {
+      source = ids;
+      known = new Set(ids.slice(0, MAX_MODEL_LABELS));
+    }
+    return known.has(model) ? model : 'other';
+  };
+}

@@ -1,0 +1,191 @@
+// The passthrough routes: OpenAI paths in, the route's Vertex endpoint out,
+// the client's bytes forwarded as sent (an alias's model spliced in), the
+// shared token attached and the answer streamed back unbuffered, through
+// @fastify/http-proxy (reply-from over undici). The exchange (exchange.ts)
+// decides what each upstream answer means; this file only wires it.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import httpProxy from '@fastify/http-proxy';
+import { credentialError } from '../credentials/errors.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
+import type { RequestRecord } from '../observability/request-record.ts';
+import { JsonBody } from './body.ts';
+import { withAbortSignal } from './dispatcher.ts';
+import { sendUpstreamError } from './error-answer.ts';
+import type { Exchange } from './exchange.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { replaceTopLevelModel } from './model-rewrite.ts';
+import { openExchange, type UpstreamContext } from './open-exchange.ts';
+import { upstreamFailure } from './upstream-failure.ts';
+import { OPERATIONS, type Operation } from './upstream-url.ts';
+
+/** A forwarded request: its exchange and the bytes it sends upstream. */
+interface Passthrough {
+  readonly exchange: Exchange;
+  /** The client's bytes, or them with an alias's model spliced in. */
+  readonly payload: Buffer;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    passthrough: Passthrough | null;
+  }
+}
+
+/** What reply-from hands onResponse. */
+interface ReplyFromResponse {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly stream: Readable;
+}
+
+export async function passthroughRoutes(app: FastifyInstance, context: UpstreamContext): Promise<void> {
+  app.decorateRequest('passthrough', null);
+
+  async function prepare(request: FastifyRequest): Promise<void> {
+    const body = request.body;
+    if (!(body instanceof JsonBody)) throw new ProxyError('unsupported_media_type');
+    const record = request.record;
+    // Before any await: the log line names the model even when no token comes,
+    // and a client that leaves while we wait for one is not missed.
+    record.model = body.model;
+    record.stream = body.stream;
+    const operation = OPERATIONS.get(request.routeOptions.url ?? '') as Operation;
+    const exchange = await openExchange(context, { model: body.model, operation, signal: record.signal });
+    const payload = exchange.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, exchange.upstreamModel);
+    request.passthrough = { exchange, payload };
+  }
+
+  function forward(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const { exchange, payload } = request.passthrough as Passthrough;
+    const target = exchange.target;
+    return withAbortSignal(exchange.signal, () =>
+      reply.from(target.path, {
+        ...replyOptions,
+        getUpstream: () => target.origin,
+        body: payload,
+        contentType: request.headers['content-type'] as string,
+      } as never),
+    );
+  }
+
+  const replyOptions = {
+    getUpstream: (request: FastifyRequest) => request.passthrough?.exchange.target.origin ?? '',
+    // Client query strings are dropped: nothing a client sends may shape the upstream URL.
+    queryString: () => '',
+    rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => {
+      const { exchange } = request.passthrough as Passthrough;
+      return upstreamRequestHeaders(headers, {
+        token: exchange.token.value,
+        quotaProject: context.quotaProject ?? exchange.token.quotaProject,
+        extra: exchange.headers,
+      });
+    },
+    rewriteHeaders: (headers: IncomingHttpHeaders) => clientResponseHeaders(headers),
+    onResponse: (request: FastifyRequest, reply: FastifyReply, res: ReplyFromResponse) => {
+      const { exchange } = request.passthrough as Passthrough;
+      const record = request.record;
+      record.upstreamStatus = res.statusCode;
+      const step = exchange.onAnswer(res.statusCode, res.headers, context.failoverMaxWaitMs);
+      switch (step.kind) {
+        case 'relay':
+          if (record.stream) record.streamStarted();
+          return void reply.send(meter(res.stream, record, reply, exchange));
+        case 'error':
+          return void sendUpstreamError(reply, { statusCode: res.statusCode, headers: res.headers, body: res.stream }, record).catch((err: unknown) => {
+            reply.log.error({ err }, 'could not relay the upstream error');
+            if (!reply.sent) reply.send(upstreamFailure(err as Error));
+          });
+        case 'replay':
+          // The token is rejected only when Google says so: drop it, send the (kept) body once more.
+          discard(reply, res);
+          context.credentials.invalidate(exchange.startReplay());
+          return resend(request, reply);
+        case 'failover':
+          discard(reply, res);
+          return failOver(request, reply, step.delayMs, { status: res.statusCode });
+        case 'fail':
+          // A status Node cannot send: answering it would throw outside any request.
+          res.stream.on('error', () => {}).destroy();
+          return void reply.send(step.error);
+        case 'aborted':
+          return; // an answer is never an abort
+      }
+    },
+    onError: (reply: FastifyReply, { error }: { error: Error }) => {
+      // reply-from's only use of this code: a status Node cannot send. onResponse follows and answers it.
+      if ((error as { code?: unknown }).code === 'FST_REPLY_FROM_BAD_GATEWAY') return;
+      const passthrough = reply.request.passthrough;
+      const step = passthrough ? passthrough.exchange.onFailure(error) : { kind: 'fail' as const, error: upstreamFailure(error) };
+      if (step.kind === 'aborted') {
+        // Not a failure: the client left, so its upstream request was cut on purpose.
+        reply.log.debug('client went away before the upstream answered; upstream request aborted');
+        return void reply.code(499).send();
+      }
+      if (step.kind === 'failover') return failOver(reply.request, reply, step.delayMs, { error });
+      if (step.kind === 'fail') reply.send(step.error);
+    },
+  };
+
+  /** Sends again with the token in force now: after a wait, the one the request began with may be near expiry. */
+  function resend(request: FastifyRequest, reply: FastifyReply): void {
+    const { exchange } = request.passthrough as Passthrough;
+    context.credentials.getToken().then(
+      (token) => {
+        exchange.token = token;
+        forward(request, reply);
+      },
+      (err: unknown) => reply.send(credentialError(err)),
+    );
+  }
+
+  // Nothing has reached the client yet: try the entry's next location, never one it does not list.
+  function failOver(request: FastifyRequest, reply: FastifyReply, delayMs: number, cause: { status?: number; error?: Error }): void {
+    const { exchange } = request.passthrough as Passthrough;
+    const event = exchange.failOver(delayMs, cause);
+    request.log.warn(event, 'failing over to the next location');
+    context.onFailover?.(event);
+    const timer = setTimeout(() => {
+      exchange.signal.removeEventListener('abort', cancel);
+      resend(request, reply);
+    }, delayMs);
+    const cancel = () => clearTimeout(timer);
+    exchange.signal.addEventListener('abort', cancel, { once: true });
+  }
+
+  await app.register(httpProxy, {
+    upstream: '',
+    routes: [...OPERATIONS.keys()],
+    httpMethods: ['POST'],
+    // Our JSON parser keeps the raw bytes; the default would stream them once and lose them.
+    proxyPayloads: false,
+    undici: context.dispatcher as never,
+    disableRequestLogging: true,
+    preHandler: prepare,
+    handler: (request, reply) => forward(request, reply),
+    replyOptions: replyOptions as never,
+  });
+}
+
+/** Drops an upstream answer we will not forward, and the headers reply-from already copied from it. */
+function discard(reply: FastifyReply, res: ReplyFromResponse): void {
+  res.stream.on('error', () => {}).resume();
+  for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
+}
+
+/** Counts bytes and time to first byte without altering or buffering the stream. */
+function meter(stream: Readable, record: RequestRecord, reply: FastifyReply, exchange: Exchange): Readable {
+  // Paused first, so the listener cannot start the flow before Fastify pipes it.
+  stream.pause();
+  stream.on('data', (chunk: Buffer) => {
+    record.firstByte();
+    record.bytes += chunk.length;
+  });
+  // Fastify cuts the client's response when this fails; it cannot say why, we can.
+  stream.once('error', (err: Error) => {
+    if (!exchange.signal.aborted) reply.log.warn({ err }, 'upstream stream broke off; client response cut');
+  });
+  return stream;
+}
