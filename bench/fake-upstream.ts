@@ -14,6 +14,18 @@ interface StreamShape {
   bench_chunks?: number;
   bench_interval_ms?: number;
   stream?: boolean;
+  messages?: { content?: unknown }[];
+}
+
+// A translated (Responses API) request reaches us without the bench_* keys, which
+// the translation does not carry: its prompt spells the shape out instead.
+const SHAPE_IN_PROMPT = /bench_chunks=(\d+) bench_interval_ms=(\d+)/;
+
+function streamShape(body: StreamShape): [chunks: number, intervalMs: number] {
+  if (body.bench_chunks !== undefined) return [body.bench_chunks, body.bench_interval_ms ?? 150];
+  const prompt = body.messages?.at(-1)?.content;
+  const match = typeof prompt === 'string' ? SHAPE_IN_PROMPT.exec(prompt) : null;
+  return match ? [Number(match[1]), Number(match[2])] : [20, 150];
 }
 
 const COMPLETION_BYTES = Buffer.from(JSON.stringify(completion(BENCH_MODEL)));
@@ -59,7 +71,7 @@ function vertex(req: IncomingMessage, res: ServerResponse): void {
     stats.chatRequests++;
     if (!tokenIsLive(req.headers.authorization)) return unauthorized(res);
     const shape = JSON.parse(Buffer.concat(parts).toString('utf8')) as StreamShape;
-    if (shape.stream) return stream(res, shape.bench_chunks ?? 20, shape.bench_interval_ms ?? 150);
+    if (shape.stream) return stream(res, ...streamShape(shape));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': COMPLETION_BYTES.length }).end(COMPLETION_BYTES);
   });
 }
