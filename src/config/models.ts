@@ -23,7 +23,7 @@ export interface ModelRoute {
   readonly responsesApi: ResponsesApiMode | undefined;
 }
 
-const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers', 'dropParams', 'responsesApi'];
+export const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers', 'dropParams', 'responsesApi'];
 const MODEL_NAME = /^[\w][\w.@:/-]{0,199}$/;
 
 const parseLocation = pattern(LOCATION, 'a Vertex AI location such as us-central1, europe-west4, global, us or eu');

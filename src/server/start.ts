@@ -1,4 +1,5 @@
-// Owns the process: logger, dependencies, listen, signals and graceful close.
+// Starts the daemon: the proxy from createProxy, hot reload, draining,
+// listen, the start-up line; and the graceful shutdown it will need.
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -6,9 +7,12 @@ import type { Config } from '../config/load.ts';
 import { watchForReload } from '../config/reload.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
 import { createLogger } from '../observability/logger.ts';
+import { logProcessWarnings } from '../observability/process-warnings.ts';
 import { endpointPath, upstreamOrigin, type EndpointTarget } from '../proxy/upstream-url.ts';
 import { createProxy, type ProxyDeps } from './create-proxy.ts';
 import { drainOnClose } from './draining.ts';
+import { closeWithGrace } from './signals.ts';
+import { exposureWarning, NO_PROJECT_HELP } from './startup-warnings.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -24,14 +28,18 @@ export interface ServerOptions extends Partial<ProxyDeps> {
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const stopLoggingWarnings = logProcessWarnings(logger);
   const { app, credentials, routes } = await createProxy(config, { processMetrics: true, ...options, logger });
   if (options.reloadConfig) {
     const stopWatching = watchForReload({ routes, loadConfig: options.reloadConfig, logger }, config.configPath);
     app.addHook('onClose', async () => stopWatching());
   }
+  app.addHook('onClose', async () => stopLoggingWarnings());
   drainOnClose(app);
 
   const address = await app.listen({ host: config.host, port: config.port });
+  const exposed = exposureWarning(config);
+  if (exposed) logger.warn({ host: config.host, port: config.port }, exposed);
   void logStartup(logger, config, credentials, address);
 
   let closing: Promise<void> | undefined;
@@ -40,21 +48,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     return closing;
   };
   return { app, address, shutdown };
-}
-
-async function closeWithGrace(app: FastifyInstance, logger: Logger, graceMs: number, reason: string): Promise<void> {
-  logger.info({ reason, graceSeconds: graceMs / 1000 }, 'shutting down: no new connections, finishing in-flight requests');
-  const timer = setTimeout(() => {
-    logger.warn('grace period over: closing remaining connections');
-    app.server.closeAllConnections();
-  }, graceMs);
-  timer.unref();
-  try {
-    await app.close();
-  } finally {
-    clearTimeout(timer);
-  }
-  logger.info('shut down');
 }
 
 async function logStartup(logger: Logger, config: Config, credentials: Credentials, address: string): Promise<void> {
@@ -71,30 +64,17 @@ async function logStartup(logger: Logger, config: Config, credentials: Credentia
     project: described.project ?? 'PROJECT_UNKNOWN',
   };
   const upstream = upstreamOrigin(target) + endpointPath(target);
-  logger.info(
-    { address, openaiBaseUrl: `${address}/v1`, location: config.location, endpoint: config.endpoint, upstream, ...described },
-    'vertex-openai-proxy listening',
-  );
-}
-
-/**
- * Every request path handles its own errors; this is the net under a bug that
- * escapes one. Exiting would cut every stream in flight for the sake of one
- * request, so the error is logged and the daemon keeps serving.
- */
-export function keepServingOnStrayErrors(logger: Pick<Logger, 'error'>): void {
-  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception on a request path; still serving'));
-  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection on a request path; still serving'));
-}
-
-/** SIGTERM/SIGINT: graceful close, then exit 0. */
-export function exitOnSignals(server: RunningServer): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      server.shutdown(signal).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  const noProject = !('credentialError' in described) && !described.project;
+  const fields = {
+    address,
+    openaiBaseUrl: `${address}/v1`,
+    location: config.location,
+    endpoint: config.endpoint,
+    upstream,
+    ...described,
+    ...(noProject ? { projectError: NO_PROJECT_HELP } : {}),
+  };
+  // No credentials or no project: every request would get a 503, so say it now, with the fix.
+  if ('credentialError' in described || noProject) logger.warn(fields, 'vertex-openai-proxy listening');
+  else logger.info(fields, 'vertex-openai-proxy listening');
 }

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { googleError } from '../helpers/fake-vertex.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
-import { Gate, rawCall, waitFor } from '../helpers/streams.ts';
+import { Gate, rawCall } from '../helpers/streams.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { parseFrames } from './events.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
