@@ -20,6 +20,18 @@ interface StreamShape {
   /** With bench_status: the error body is a gzip bomb (bomb.ts). */
   bench_gzip_bomb?: boolean;
   stream?: boolean;
+  messages?: { content?: unknown }[];
+}
+
+// A translated (Responses API) request reaches us without the bench_* keys, which
+// the translation does not carry: its prompt spells the shape out instead.
+const SHAPE_IN_PROMPT = /bench_chunks=(\d+) bench_interval_ms=(\d+)/;
+
+function streamShape(body: StreamShape): [chunks: number, intervalMs: number] {
+  if (body.bench_chunks !== undefined) return [body.bench_chunks, body.bench_interval_ms ?? 150];
+  const prompt = body.messages?.at(-1)?.content;
+  const match = typeof prompt === 'string' ? SHAPE_IN_PROMPT.exec(prompt) : null;
+  return match ? [Number(match[1]), Number(match[2])] : [20, 150];
 }
 
 /**
@@ -81,7 +93,7 @@ function vertex(req: IncomingMessage, res: ServerResponse): void {
     }
     const shape = JSON.parse(body.toString('utf8')) as StreamShape;
     if (shape.bench_status) return failed(res, shape.bench_status, shape.bench_gzip_bomb === true);
-    if (shape.stream) return stream(res, shape.bench_chunks ?? 20, shape.bench_interval_ms ?? 150);
+    if (shape.stream) return stream(res, ...streamShape(shape));
     completed(res);
   });
 }

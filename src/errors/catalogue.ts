@@ -21,7 +21,8 @@ const PERMISSION_HELP =
   'Or log in again with `gcloud auth application-default login`.';
 
 /** The paths the proxy serves, for the 404 message (a test checks it against the routes). */
-export const SUPPORTED_PATHS = 'POST /v1/chat/completions, /v1/completions, /v1/embeddings, and GET /v1/models (also without /v1)';
+export const SUPPORTED_PATHS =
+  'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET and DELETE /v1/responses/{id}, and GET /v1/models (also without /v1)';
 
 type Message = string | ((detail: string) => string);
 

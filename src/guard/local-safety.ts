@@ -120,7 +120,7 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
 
   // Origins that reach this point passed the check above, so CORS may reflect them.
   // Browsers hide other response headers from a page unless exposed.
-  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 600, exposedHeaders: ['x-request-id', 'retry-after'] });
+  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600, exposedHeaders: ['x-request-id', 'retry-after'] });
 }
 
 export const localSafety = fp(guard, { name: 'local-safety' });

@@ -42,6 +42,7 @@ export class ProxyMetrics {
   readonly #tokenRefreshFailures: Counter;
   readonly #credentialReloads: Counter;
   readonly #failovers: Counter<'from' | 'to' | 'reason'>;
+  readonly #responsesDropped: Counter<'kind' | 'type'>;
   #peekToken: (() => AccessToken | undefined) | undefined;
   #now: Clock = Date.now;
   // prom-client hashes a label object on every call; children are cached by a plain key instead.
@@ -99,6 +100,12 @@ export class ProxyMetrics {
       labelNames: ['from', 'to', 'reason'],
       registers,
     });
+    this.#responsesDropped = new Counter({
+      name: `${PREFIX}responses_dropped_total`,
+      help: 'Responses API tools and input items with no Chat Completions form (built-in tools), dropped from translated requests, by kind (tool, item) and type.',
+      labelNames: ['kind', 'type'],
+      registers,
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -118,6 +125,11 @@ export class ProxyMetrics {
   /** For routing's failover hook. Locations come from the config, so labels stay bounded. */
   readonly recordFailover = (event: FailoverEvent): void => {
     this.#failovers.labels(event.from, event.to, event.status === undefined ? 'connect_error' : String(event.status)).inc();
+  };
+
+  /** `type` must come from a bounded set (the Responses route maps unknown types to `other`). */
+  readonly recordResponsesDropped = (kind: string, type: string): void => {
+    this.#responsesDropped.labels(kind, type).inc();
   };
 
   requestStarted(): void {
