@@ -91,7 +91,8 @@ t.test('a token fetch that never answers ends at its deadline; /readyz answers w
 t.test('request bodies in flight are bounded together: beyond the budget, 503 with Retry-After', async (t) => {
   const h = await startHarness(t, { env: { PROXY_BODY_MEMORY_MB: '1' }, vertex: { chunkDelayMs: 100, chunks: 5 } });
   await h.listen();
-  const big = JSON.stringify({ ...CHAT_BODY, stream: true, padding: 'x'.repeat(700 * 1024) });
+  // Large in a field Vertex knows: the fake refuses unknown top-level fields, as Vertex does.
+  const big = JSON.stringify({ ...CHAT_BODY, stream: true, messages: [{ role: 'user', content: 'x'.repeat(700 * 1024) }] });
   const post = (body: string) =>
     fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const first = await post(big);

@@ -1,11 +1,19 @@
 // A fake Vertex AI OpenAI-compatible endpoint on loopback. It checks the bearer
 // token, records every request, and answers chat (plain and SSE, with delays),
-// completions and embeddings. Tests queue special answers with `next()`.
+// completions and embeddings. Tests queue raw answers with `next()` and scripted
+// chat answers (text or tool calls, streamed or not as the request asks) with
+// `chat.queue()` / `chat.script`. Like Vertex it refuses chat fields it does
+// not know, and for Gemini 3 models it hands out thought signatures and refuses
+// a follow-up that drops them (vertex-chat.ts).
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { sendJson } from './chat-answers.ts';
 import { LoopbackServer } from './loopback.ts';
+import { VertexChat, type ChatBody, type VertexChatOptions } from './vertex-chat.ts';
+
+export { sendJson };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -17,7 +25,7 @@ export interface RecordedRequest {
 /** A one-off answer; returns true when it handled the response. */
 export type Responder = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void | Promise<void>;
 
-export interface FakeVertexOptions {
+export interface FakeVertexOptions extends VertexChatOptions {
   /** Accepts a bearer token; default: any non-empty token. */
   isValidToken?: (token: string) => boolean;
   /** Serve HTTPS with the self-signed fixture certificate. */
@@ -43,6 +51,8 @@ export class FakeVertex extends LoopbackServer {
   inFlight = 0;
   /** Requests refused with 401 because `isValidToken` rejected their bearer token. */
   unauthorized = 0;
+  /** Chat behaviour: strict fields, Gemini 3 signatures, scripted answers, and what it saw. */
+  readonly chat: VertexChat;
   readonly #queue: Responder[] = [];
 
   constructor(options: FakeVertexOptions = {}) {
@@ -54,6 +64,7 @@ export class FakeVertex extends LoopbackServer {
     this.isValidToken = options.isValidToken ?? ((token) => token.length > 0);
     this.chunkDelayMs = options.chunkDelayMs ?? 5;
     this.chunks = options.chunks ?? 3;
+    this.chat = new VertexChat(options);
   }
 
   get baseUrl(): string {
@@ -89,9 +100,20 @@ export class FakeVertex extends LoopbackServer {
       this.unauthorized++;
       return googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     }
-    const json = JSON.parse(body.toString('utf8') || '{}') as { model?: string; stream?: boolean };
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
+    let json: ChatBody;
+    try {
+      json = JSON.parse(body.toString('utf8') || '{}') as ChatBody;
+      if (!json || typeof json !== 'object' || Array.isArray(json)) throw new TypeError('not an object');
+    } catch {
+      const error = { error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } };
+      return this.chat.reject(res, 'invalid-json', body, error);
+    }
     if (path.endsWith('/embeddings')) return sendJson(res, 200, embedding(json.model));
+    if (path.endsWith('/chat/completions')) {
+      const fallback = () => (json.stream ? this.#stream(res, json.model) : sendJson(res, 200, completion(json.model)));
+      return this.chat.answer(res, json, body, this.chunkDelayMs, fallback);
+    }
     if (path.endsWith('/completions') && json.stream) return this.#stream(res, json.model);
     if (path.endsWith('/completions')) return sendJson(res, 200, completion(json.model));
     googleError(res, 404, 'NOT_FOUND', `No route ${path}`);
@@ -109,10 +131,6 @@ export class FakeVertex extends LoopbackServer {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 export function googleError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
