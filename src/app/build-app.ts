@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { SignatureMemory } from '../compat/signature-memory.ts';
 import type { Config } from '../config/load.ts';
 import type { RouteTable } from '../config/routing.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
@@ -36,6 +37,12 @@ export interface AppParts {
   /** The routes in force; a reload swaps them. */
   readonly routes: RouteTable;
   readonly metrics: ProxyMetrics;
+  /**
+   * The process's one memory of Gemini 3 thought signatures by tool-call id:
+   * every route that relays chat answers notes them here, every route that
+   * sends a follow-up recalls them.
+   */
+  readonly signatures: SignatureMemory;
 }
 
 /** Time to read a request from a client; responses may stream far longer. */
@@ -105,6 +112,14 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     failoverMaxWaitMs: config.failoverMaxWaitMs,
     onFailover: metrics.recordFailover,
   };
-  await app.register(passthroughRoutes, upstream);
+  await app.register(passthroughRoutes, {
+    ...upstream,
+    compat: {
+      signatures: parts.signatures,
+      signatureFallback: config.thoughtSignatures.fallback,
+      onBodyAdjusted: metrics.recordBodyAdjustment,
+      onSignaturesRemembered: metrics.recordSignaturesRemembered,
+    },
+  });
   return app;
 }

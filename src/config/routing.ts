@@ -26,6 +26,8 @@ export interface RouteDefaults {
   readonly location: string;
   readonly endpoint: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Top-level request keys removed before forwarding, unless a route sets its own; none when unset. */
+  readonly dropParams?: readonly string[] | undefined;
 }
 
 export type RouteTarget = Omit<EndpointTarget, 'project'> & { readonly project: string | undefined };
@@ -36,14 +38,23 @@ export interface Route {
   /** At least one; more than one means failover, in this order. */
   readonly targets: readonly RouteTarget[];
   readonly headers: Readonly<Record<string, string>>;
+  /** Top-level request keys removed before forwarding: the entry's own list, else the default one. */
+  readonly dropParams: readonly string[];
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 export class Router {
   readonly #routes: ReadonlyMap<string, Route>;
   readonly #defaultRoute: Route;
 
   constructor(defaults: RouteDefaults, models: Readonly<Record<string, ModelRoute>> = {}) {
-    this.#defaultRoute = { upstreamModel: undefined, targets: [targetFor(defaults, defaults.location, undefined)], headers: defaults.headers };
+    this.#defaultRoute = {
+      upstreamModel: undefined,
+      targets: [targetFor(defaults, defaults.location, undefined)],
+      headers: defaults.headers,
+      dropParams: defaults.dropParams ?? NONE,
+    };
     this.#routes = new Map(Object.entries(models).map(([name, entry]) => [name, routeFor(defaults, entry)]));
   }
 
@@ -63,6 +74,8 @@ function routeFor(defaults: RouteDefaults, entry: ModelRoute): Route {
     upstreamModel: entry.model,
     targets: locations.map((location) => targetFor(defaults, location, entry)),
     headers: entry.headers ? { ...defaults.headers, ...entry.headers } : defaults.headers,
+    // A route's own list replaces the default one; `[]` drops nothing.
+    dropParams: entry.dropParams ?? defaults.dropParams ?? NONE,
   };
 }
 

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '../app/build-app.ts';
+import { SignatureMemory } from '../compat/signature-memory.ts';
 import type { Config } from '../config/load.ts';
 import { RouteTable } from '../config/routing.ts';
 import { createAdcCredentials, type Credentials } from '../credentials/adc-credentials.ts';
@@ -36,6 +37,8 @@ export interface Proxy {
   readonly metrics: ProxyMetrics;
   /** The routes in force; a reload swaps them. */
   readonly routes: RouteTable;
+  /** Gemini 3 thought signatures noted from relayed answers, by tool-call id (one per process). */
+  readonly signatures: SignatureMemory;
   /** Closes the app and every part made here. */
   close(): Promise<void>;
 }
@@ -48,6 +51,8 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
   const agent = deps.dispatcher ? undefined : createUpstreamAgent(timeouts);
   const routes = new RouteTable(config);
+  const { maxEntries, ttlMs } = config.thoughtSignatures;
+  const signatures = new SignatureMemory({ maxEntries, ttlMs, now });
   const app = await buildApp(config, {
     credentials,
     dispatcher: deps.dispatcher ?? abortable(agent as NonNullable<typeof agent>, timeouts),
@@ -55,13 +60,14 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
     routes,
     metrics,
     now,
+    signatures,
   });
   limitConnections(app.server, config);
   app.addHook('onClose', async () => {
     if (!deps.credentials) credentials.close();
     await agent?.close();
   });
-  return { app, credentials, metrics, routes, close: () => app.close() };
+  return { app, credentials, metrics, routes, signatures, close: () => app.close() };
 }
 
 /** ADC as the daemon uses it: following its file, counted in metrics, each change of health logged once. */
