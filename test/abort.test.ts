@@ -4,7 +4,8 @@
 
 import t, { type Test } from 'tap';
 import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
-import { Gate, rawCall, waitFor } from './helpers/streams.ts';
+import { Gate, rawCall } from './helpers/streams.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const CHAT_PATH = '/v1/chat/completions';
 const STREAM_BODY = JSON.stringify({ ...CHAT_BODY, stream: true });

@@ -15,7 +15,7 @@ import { createProxy } from '../src/server/create-proxy.ts';
 import { sleep, startFakeVertex } from './helpers/fake-vertex.ts';
 import { INVALID_GRANT, PERMISSION_DENIED, startFakeSts, type FakeSts } from './helpers/fake-sts.ts';
 import { CHAT_BODY, JSON_HEADERS, LogCapture } from './helpers/harness.ts';
-import { waitFor } from './helpers/streams.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const POLL_MS = 20;
 

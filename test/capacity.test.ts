@@ -10,7 +10,8 @@
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { CHAT_BODY, startHarness } from './helpers/harness.ts';
-import { Gate, rawCall, waitFor, within } from './helpers/streams.ts';
+import { Gate, rawCall } from './helpers/streams.ts';
+import { waitFor, within } from './helpers/wait.ts';
 
 const STREAMS = 1000;
 const FDS_NEEDED = STREAMS * 4 + 500;

@@ -11,7 +11,8 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CLI, fakeMetadataEnv, isolatedHome, runCli } from './helpers/cli.ts';
-import { startDaemon } from './helpers/daemon.ts';
+import { HEALTHCHECK_TIMEOUT_MS, healthcheck } from '../src/cli/healthcheck.ts';
+import { startInProcess } from './helpers/in-process.ts';
 import { FakeMetadata } from './helpers/fake-metadata.ts';
 import { googleError, startFakeVertex } from './helpers/fake-vertex.ts';
 import { INVALID_GRANT, startFakeSts } from './helpers/fake-sts.ts';
@@ -68,28 +69,28 @@ t.test('eval "$(vertex-openai-proxy env)" configures a real sh, even with quotes
 });
 
 t.test('healthcheck: 0 for a live daemon, non-zero for dead, failing and silent ones', async (t) => {
-  const metadata = await fakeMetadata(t);
-  const daemon = await startDaemon(t, { env: fakeMetadataEnv(metadata.host) });
+  const daemon = await startInProcess(t);
+  const port = daemon.port;
 
-  const live = await runCli(['healthcheck'], { PORT: String(daemon.port) });
+  // The command itself, as the container runs it: exit codes.
+  const live = await runCli(['healthcheck'], { PORT: String(port) });
   t.equal(live.code, 0, live.stderr);
-  const wildcard = await runCli(['healthcheck', '--host', '0.0.0.0', '--port', String(daemon.port)], {});
-  t.equal(wildcard.code, 0, '0.0.0.0 is checked on 127.0.0.1');
+  // The rest in this process: the same function, without a process each.
+  t.match(await healthcheck({ host: '127.0.0.1', port }), { ok: true, message: /healthy/ });
+  t.match(await healthcheck({ host: '0.0.0.0', port }), { ok: true }, '0.0.0.0 is checked on 127.0.0.1');
 
-  await daemon.stop();
-  const dead = await runCli(['healthcheck'], { PORT: String(daemon.port) });
-  t.equal(dead.code, 1);
-  t.match(dead.stderr, /ECONNREFUSED/);
+  await daemon.server.shutdown('test');
+  t.match(await healthcheck({ host: '127.0.0.1', port }), { ok: false, message: /ECONNREFUSED/ });
+  const dead = await runCli(['healthcheck'], { PORT: String(port) });
+  t.equal(dead.code, 1, 'exit 1 when unhealthy');
 
   const failing = createHttpServer((_req, res) => res.writeHead(503).end());
   failing.listen(0, '127.0.0.1');
   await once(failing, 'listening');
   t.teardown(() => failing.close());
-  const unhealthy = await runCli(['healthcheck'], { PORT: String((failing.address() as AddressInfo).port) });
-  t.equal(unhealthy.code, 1);
-  t.match(unhealthy.stderr, /HTTP 503/);
+  t.match(await healthcheck({ host: '127.0.0.1', port: (failing.address() as AddressInfo).port }), { ok: false, message: /HTTP 503/ });
 
-  // Accepts connections and never answers: the 3 s timeout must end it.
+  // Accepts connections and never answers: the timeout must end it.
   const sockets: Socket[] = [];
   const silent = createNetServer((socket) => sockets.push(socket));
   silent.listen(0, '127.0.0.1');
@@ -98,9 +99,8 @@ t.test('healthcheck: 0 for a live daemon, non-zero for dead, failing and silent 
     for (const socket of sockets) socket.destroy();
     silent.close();
   });
-  const hung = await runCli(['healthcheck'], { PORT: String((silent.address() as AddressInfo).port) });
-  t.equal(hung.code, 1);
-  t.match(hung.stderr, /no answer within 3 s/);
+  t.match(await healthcheck({ host: '127.0.0.1', port: (silent.address() as AddressInfo).port }, 200), { ok: false, message: /no answer within 0\.2 s/ });
+  t.equal(HEALTHCHECK_TIMEOUT_MS, 3_000, 'the command waits 3 s (the README says so)');
 });
 
 t.test('check on the metadata server: source, principal, project, upstream, lifetime, never the token', async (t) => {

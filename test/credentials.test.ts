@@ -12,32 +12,17 @@ import { credentialError, redactSecrets } from '../src/credentials/errors.ts';
 import { ProxyError } from '../src/errors/proxy-error.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
 import { sleep } from './helpers/fake-vertex.ts';
-import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
+import { startHarness, type Harness } from './helpers/harness.ts';
+import { fetchPost } from './helpers/requests.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const FIX_COMMAND = /gcloud auth application-default login/;
 
-async function chat(url: string, body: unknown = CHAT_BODY): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, text: await res.text() };
-}
 
 function bearerOf(h: Harness, index = -1): string | undefined {
   return h.vertex.requests.at(index)?.headers.authorization?.replace(/^Bearer /, '');
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes; the bound keeps a broken build from hanging. */
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
 
 async function metadataCredentials(t: Test, options: Parameters<typeof startFakeMetadata>[0] = {}) {
   const metadata = await startFakeMetadata(options);
@@ -53,7 +38,7 @@ t.test('50 concurrent first requests through the proxy cause one token fetch; wa
   const h = await startHarness(t, { metadata: { tokenDelayMs: 300 } });
   const url = await h.listen();
 
-  const first = await Promise.all(Array.from({ length: 50 }, () => chat(url)));
+  const first = await Promise.all(Array.from({ length: 50 }, () => fetchPost(url)));
   t.ok(first.every((r) => r.status === 200), 'all 50 succeed');
   t.equal(h.metadata.tokenRequests, 1, 'one token request reached the metadata server');
   t.equal(h.metadata.tokenFetches, 1);
@@ -61,7 +46,7 @@ t.test('50 concurrent first requests through the proxy cause one token fetch; wa
 
   const metadataRequests = h.metadata.requests;
   for (let batch = 0; batch < 10; batch++) {
-    const results = await Promise.all(Array.from({ length: 20 }, () => chat(url)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => fetchPost(url)));
     t.ok(results.every((r) => r.status === 200));
   }
   t.equal(h.metadata.tokenFetches, 1, 'still one token after 200 more requests');
@@ -72,7 +57,7 @@ t.test('past the refresh point a request gets the current token at once while a 
   let skewMs = 0;
   const h = await startHarness(t, { now: () => Date.now() + skewMs });
   const url = await h.listen();
-  t.equal((await chat(url)).status, 200);
+  t.equal((await fetchPost(url)).status, 200);
   const first = h.credentials.peek();
   if (!first) throw new Error('no cached token');
   t.equal(bearerOf(h), first.value);
@@ -81,15 +66,15 @@ t.test('past the refresh point a request gets the current token at once while a 
   skewMs = first.expiresAt - 250_000 - Date.now();
   // Held long enough to prove the request did not wait, short of the library's 3 s metadata timeout.
   h.metadata.tokenDelayMs = 1_000;
-  const during = await chat(url);
+  const during = await fetchPost(url);
   t.equal(during.status, 200);
   t.equal(bearerOf(h), first.value, 'served with the still-valid current token');
   t.equal(h.metadata.tokenFetches, 1, 'answered before the new token was even issued');
-  t.ok(await eventually(() => h.metadata.tokenRequests === 2), 'a background refresh was requested');
-  t.ok(await eventually(() => h.metadata.tokenFetches === 2), 'and completed');
-  t.ok(await eventually(() => h.credentials.peek()?.value === h.metadata.latestToken), 'and replaced the cached token');
+  await t.resolves(waitFor(() => h.metadata.tokenRequests === 2, 'a background refresh was requested', 20_000), 'a background refresh was requested');
+  await t.resolves(waitFor(() => h.metadata.tokenFetches === 2, 'and completed', 20_000), 'and completed');
+  await t.resolves(waitFor(() => h.credentials.peek()?.value === h.metadata.latestToken, 'and replaced the cached token', 20_000), 'and replaced the cached token');
 
-  t.equal((await chat(url)).status, 200);
+  t.equal((await fetchPost(url)).status, 200);
   const second = h.metadata.latestToken;
   t.equal(bearerOf(h), second, 'the next request uses the refreshed token');
   t.not(second, first.value);
@@ -100,7 +85,7 @@ t.test('past the refresh point a request gets the current token at once while a 
   if (!current) throw new Error('no cached token');
   skewMs = current.expiresAt - 10_000 - Date.now();
   h.metadata.tokenDelayMs = 200;
-  t.equal((await chat(url)).status, 200);
+  t.equal((await fetchPost(url)).status, 200);
   t.equal(h.metadata.tokenFetches, 3, 'a new token was fetched first');
   t.equal(bearerOf(h), h.metadata.latestToken, 'and sent instead of the one inside its margin');
   t.equal(h.vertex.unauthorized, 0);
@@ -111,14 +96,14 @@ t.test('short-lived tokens under steady load: about one fetch per lifetime, none
   const h = await startHarness(t, { metadata: { lifetimeSeconds } });
   const url = await h.listen();
   // Warm up first: discovery on the first request can take seconds on a busy machine.
-  t.equal((await chat(url)).status, 200);
+  t.equal((await fetchPost(url)).status, 200);
   const started = Date.now();
   const deadline = started + 8_000;
   const statuses: number[] = [];
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (Date.now() < deadline) {
-        statuses.push((await chat(url)).status);
+        statuses.push((await fetchPost(url)).status);
         await sleep(5);
       }
     }),
@@ -171,7 +156,7 @@ t.test('no ADC anywhere: credentials_not_found with the help text, until a metad
 
   // The library remembers "not on GCE" for the life of its GoogleAuth; we rediscover.
   process.env.METADATA_SERVER_DETECTION = 'assume-present';
-  t.ok(await eventually(async () => (await tokenOrUndefined(credentials)) !== undefined), 'recovers without a restart');
+  await t.resolves(waitFor(async () => (await tokenOrUndefined(credentials)) !== undefined, 'recovers without a restart', 20_000), 'recovers without a restart');
   t.equal((await credentials.describe()).type, 'metadata_server');
 });
 

@@ -12,12 +12,11 @@ import { googleError, sendJson, sleep } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { hostOf, rawRequest } from './helpers/raw-http.ts';
+import { post } from './helpers/requests.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
-function chat(h: Harness, payload: string = BODY, headers: Record<string, string> = {}) {
-  return h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...JSON_HEADERS, ...headers }, payload });
-}
 
 async function closedPortUrl(): Promise<string> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -38,7 +37,7 @@ t.test('request bodies: malformed JSON, non-object JSON and empty bodies get 400
     ['JSON number', '42', 'invalid_request_body'],
   ];
   for (const [name, payload, code] of cases) {
-    const res = await chat(h, payload);
+    const res = await post(h, payload);
     t.equal(res.statusCode, 400, `${name} is 400`);
     assertOpenAIError(t, res.body, { code, type: 'invalid_request_error' });
   }
@@ -52,7 +51,7 @@ t.test('request bodies: malformed JSON, non-object JSON and empty bodies get 400
 t.test('a body over PROXY_BODY_LIMIT_MB gets 413, with a length or chunked', async (t) => {
   const h = await startHarness(t, { env: { PROXY_BODY_LIMIT_MB: '0.01' } });
   const big = JSON.stringify({ ...CHAT_BODY, padding: 'x'.repeat(20_000) });
-  const res = await chat(h, big);
+  const res = await post(h, big);
   t.equal(res.statusCode, 413);
   assertOpenAIError(t, res.body, { code: 'request_too_large' });
 
@@ -65,13 +64,13 @@ t.test('a body over PROXY_BODY_LIMIT_MB gets 413, with a length or chunked', asy
   t.equal(chunked.status, 413, 'chunked, no length');
   assertOpenAIError(t, chunked.body, { code: 'request_too_large' });
 
-  t.equal((await chat(h)).statusCode, 200, 'a body under the limit is fine');
+  t.equal((await post(h)).statusCode, 200, 'a body under the limit is fine');
   t.equal(h.vertex.requests.length, 1);
 });
 
 t.test('upstream unreachable (closed port) gets 502', async (t) => {
   const h = await startHarness(t, { env: { VERTEX_BASE_URL: await closedPortUrl() } });
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 502);
   const { error } = assertOpenAIError(t, res.body, { code: 'upstream_unreachable', type: 'api_error' });
   t.match(error.message, /ECONNREFUSED|connect/i, 'says why');
@@ -83,10 +82,10 @@ t.test('upstream slower than PROXY_UPSTREAM_TIMEOUT_SECONDS to send headers gets
     await sleep(3000);
     if (!res.destroyed) sendJson(res, 200, { late: true });
   });
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 504);
   assertOpenAIError(t, res.body, { code: 'upstream_timeout', type: 'api_error' });
-  for (let i = 0; i < 100 && h.vertex.aborted === 0; i++) await sleep(20);
+  await waitFor(() => h.vertex.aborted === 1, 'the slow upstream request to be closed');
   t.equal(h.vertex.aborted, 1, 'the slow upstream request was closed');
 });
 
@@ -103,7 +102,7 @@ t.test('Google errors keep their status and become OpenAI-shaped', async (t) => 
   for (const [status, code, type] of cases) {
     const message = `Google says ${code}`;
     h.vertex.next((_req, _body, res) => googleError(res, status, code, message));
-    const res = await chat(h);
+    const res = await post(h);
     t.equal(res.statusCode, status, `${code} keeps ${status}`);
     t.same(JSON.parse(res.body), { error: { message, type, code, param: null } });
   }
@@ -114,7 +113,7 @@ t.test('the array form [{"error":{...}}] is unwrapped', async (t) => {
   h.vertex.next((_req, _body, res) =>
     sendJson(res, 400, [{ error: { code: 400, message: 'Model gemini-9 not found.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'x' }] } }]),
   );
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 400);
   t.same(JSON.parse(res.body), { error: { message: 'Model gemini-9 not found.', type: 'invalid_request_error', code: 'INVALID_ARGUMENT', param: null } });
 });
@@ -122,7 +121,7 @@ t.test('the array form [{"error":{...}}] is unwrapped', async (t) => {
 t.test('429 keeps Retry-After', async (t) => {
   const h = await startHarness(t);
   h.vertex.next((_req, _body, res) => googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', { 'retry-after': '17' }));
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 429);
   t.equal(res.headers['retry-after'], '17');
   assertOpenAIError(t, res.body, { code: 'RESOURCE_EXHAUSTED', type: 'rate_limit_error' });
@@ -140,7 +139,7 @@ t.test('compressed upstream error bodies are decoded', async (t) => {
     h.vertex.next((_req, _body, res) => {
       res.writeHead(400, { 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': body.length }).end(body);
     });
-    const res = await chat(h, BODY, { 'accept-encoding': 'gzip, deflate, br' });
+    const res = await post(h, BODY, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
     t.equal(res.statusCode, 400);
     t.notOk(res.headers['content-encoding'], `${encoding}: the answer is not marked encoded`);
     assertOpenAIError(t, res.body, { code: 'INVALID_ARGUMENT' });
@@ -152,7 +151,7 @@ t.test('an OpenAI-shaped upstream error passes through', async (t) => {
   const h = await startHarness(t);
   const openai = { error: { message: 'The model `x` does not exist', type: 'invalid_request_error', code: 'model_not_found', param: 'model' } };
   h.vertex.next((_req, _body, res) => sendJson(res, 404, openai));
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 404);
   t.same(JSON.parse(res.body), openai);
 });
@@ -164,7 +163,7 @@ t.test('a non-JSON (HTML) upstream error becomes a clean message', async (t) => 
     '<style>*{margin:0;padding:0}html{font:15px/22px arial}</style></head><body><a href=//www.google.com/><span id=logo></span></a>' +
     '<p><b>502.</b> <ins>That&#39;s an error.</ins><p>The server encountered a temporary error. <ins>That&#39;s all we know.</ins></body></html>';
   h.vertex.next((_req, _body, res) => void res.writeHead(502, { 'content-type': 'text/html; charset=UTF-8' }).end(html));
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 502);
   t.match(res.headers['content-type'], /^application\/json/);
   const { error } = assertOpenAIError(t, res.body, { code: 'upstream_error', type: 'api_error' });
@@ -172,12 +171,12 @@ t.test('a non-JSON (HTML) upstream error becomes a clean message', async (t) => 
   t.notMatch(error.message, /<|>|margin/, 'no markup or CSS');
 
   h.vertex.next((_req, _body, res) => void res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream connect error or disconnect/reset before headers\n'));
-  const plain = await chat(h);
+  const plain = await post(h);
   t.equal(plain.statusCode, 503);
   t.equal(JSON.parse(plain.body).error.message, 'Vertex AI returned HTTP 503: upstream connect error or disconnect/reset before headers');
 
   h.vertex.next((_req, _body, res) => void res.writeHead(500).end());
-  const empty = await chat(h);
+  const empty = await post(h);
   t.equal(empty.statusCode, 500);
   t.equal(assertOpenAIError(t, empty.body).error.message, 'Vertex AI returned HTTP 500');
 });
@@ -185,7 +184,7 @@ t.test('a non-JSON (HTML) upstream error becomes a clean message', async (t) => 
 t.test('a second upstream 401 goes back to the client as an OpenAI-shaped 401', async (t) => {
   const h = await startHarness(t);
   h.vertex.isValidToken = () => false;
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 401);
   assertOpenAIError(t, res.body, { code: 'UNAUTHENTICATED', type: 'authentication_error' });
   t.equal(h.vertex.requests.length, 2, 'replayed once with a fresh token');
@@ -194,7 +193,7 @@ t.test('a second upstream 401 goes back to the client as an OpenAI-shaped 401', 
 t.test('no credentials at all: 503 that says how to fix it', async (t) => {
   const h = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'some-proj' } });
   process.env.METADATA_SERVER_DETECTION = 'none';
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 503);
   const { error } = assertOpenAIError(t, res.body, { type: 'api_error' });
   t.match(error.message, 'gcloud auth application-default login');

@@ -7,12 +7,10 @@ import t from 'tap';
 import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { rawRequest } from './helpers/raw-http.ts';
+import { post } from './helpers/requests.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
-function chat(h: Harness) {
-  return h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_HEADERS, payload: BODY });
-}
 
 t.test('an upstream status of 600 or more gets the client a 502, and the daemon keeps serving', async (t) => {
   const h = await startHarness(t);
@@ -20,11 +18,11 @@ t.test('an upstream status of 600 or more gets the client a 502, and the daemon 
     h.vertex.next((_req, _body, res) => {
       res.socket?.end(`HTTP/1.1 ${status} Weird\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
     });
-    const res = await chat(h);
+    const res = await post(h);
     t.equal(res.statusCode, 502, `upstream ${status}`);
     assertOpenAIError(t, res.body, { code: 'upstream_bad_status', type: 'api_error' });
   }
-  const after = await chat(h);
+  const after = await post(h);
   t.equal(after.statusCode, 200, 'the next request is served');
 });
 
@@ -36,7 +34,7 @@ t.test('an upstream gzip bomb is not inflated beyond the error-body cap', async 
     res.writeHead(500, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
   });
   const before = process.memoryUsage().arrayBuffers;
-  const res = await chat(h);
+  const res = await post(h);
   t.equal(res.statusCode, 500);
   const { error } = assertOpenAIError(t, res.body, { type: 'api_error' });
   t.ok(error.message.length < 1000, 'a short message');
@@ -46,7 +44,7 @@ t.test('an upstream gzip bomb is not inflated beyond the error-body cap', async 
 t.test('a stray exception is logged and the process keeps serving', async (t) => {
   const { execFile } = await import('node:child_process');
   const script = `
-    import { keepServingOnStrayErrors } from './src/server/start.ts';
+    import { keepServingOnStrayErrors } from './src/server/signals.ts';
     keepServingOnStrayErrors({ error: (fields, msg) => console.log(msg, fields.err.message) });
     setImmediate(() => { throw new Error('boom'); });
     Promise.reject(new Error('rejected'));
@@ -66,7 +64,7 @@ t.test('a token fetch that never answers ends at its deadline; /readyz answers w
   const h = await startHarness(t, { env: { PROXY_TOKEN_TIMEOUT_SECONDS: '2', GOOGLE_CLOUD_PROJECT: 'p' } });
   h.metadata.hangTokens = true;
   const started = performance.now();
-  const [first, second] = await Promise.all([chat(h), chat(h)]);
+  const [first, second] = await Promise.all([post(h), post(h)]);
   for (const res of [first, second]) {
     t.equal(res.statusCode, 503);
     assertOpenAIError(t, res.body, { code: 'token_unavailable' });
@@ -78,12 +76,12 @@ t.test('a token fetch that never answers ends at its deadline; /readyz answers w
   t.equal(ready.statusCode, 503);
   t.ok(performance.now() - probeStarted < 1_500, '/readyz answered within a second');
 
-  const again = await chat(h);
+  const again = await post(h);
   t.equal(again.statusCode, 503, 'the next request starts a fresh fetch, which meets the deadline too');
   t.ok(h.metadata.tokenRequests >= 2, 'a fresh fetch was started');
 
   h.metadata.hangTokens = false;
-  const recovered = await chat(h);
+  const recovered = await post(h);
   t.equal(recovered.statusCode, 200, 'served once the source answers');
   t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
 });
@@ -93,12 +91,13 @@ t.test('request bodies in flight are bounded together: beyond the budget, 503 wi
   await h.listen();
   // Large in a field Vertex knows: the fake refuses unknown top-level fields, as Vertex does.
   const big = JSON.stringify({ ...CHAT_BODY, stream: true, messages: [{ role: 'user', content: 'x'.repeat(700 * 1024) }] });
-  const post = (body: string) =>
+  // Raw fetch: the answers stay unread (their bodies held) until the test reads them.
+  const send = (body: string) =>
     fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const first = await post(big);
+  const first = await send(big);
   t.equal(first.status, 200, 'a lone large body is admitted');
   // The first stream is still being answered: its body is still held.
-  const second = await post(big);
+  const second = await send(big);
   t.equal(second.status, 503);
   t.equal(second.headers.get('retry-after'), '1');
   assertOpenAIError(t, await second.text(), { code: 'proxy_overloaded' });
@@ -108,11 +107,11 @@ t.test('request bodies in flight are bounded together: beyond the budget, 503 wi
     chunked: [big.slice(0, 400 * 1024), big.slice(400 * 1024)],
   });
   t.equal(chunkedBig.status, 503, 'a chunked body is counted as it arrives');
-  const small = await post(JSON.stringify(CHAT_BODY));
+  const small = await send(JSON.stringify(CHAT_BODY));
   t.equal(small.status, 200, 'small bodies still fit');
   await small.text();
   await first.text();
-  const third = await post(big);
+  const third = await send(big);
   t.equal(third.status, 200, 'admitted again once the first answer ended');
   await third.text();
 });

@@ -3,30 +3,11 @@
 // otherwise. The daemon starts without credentials and heals when they appear.
 
 import t, { type Test } from 'tap';
-import { sleep } from './helpers/fake-vertex.ts';
-import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
+import { startHarness, type Harness } from './helpers/harness.ts';
+import { fetchGet, fetchPost, type Answer } from './helpers/requests.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const FIX_COMMAND = /gcloud auth application-default login/;
-
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-  readonly headers: Headers;
-}
-
-async function get(url: string, path: string): Promise<Answer> {
-  const res = await fetch(`${url}${path}`);
-  return { status: res.status, text: await res.text(), headers: res.headers };
-}
-
-async function chat(url: string): Promise<Answer> {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(CHAT_BODY),
-  });
-  return { status: res.status, text: await res.text(), headers: res.headers };
-}
 
 /** Checks the exact OpenAI error shape and returns its `error`. */
 function openAIError(t: Test, answer: Answer, code: string): { message: string } {
@@ -40,7 +21,7 @@ function openAIError(t: Test, answer: Answer, code: string): { message: string }
 
 /** Credentials are failing: requests and /readyz say why and how to fix it, /healthz is fine. */
 async function expectCredentialsDown(t: Test, url: string, code: string): Promise<void> {
-  const [request, ready, health] = await Promise.all([chat(url), get(url, '/readyz'), get(url, '/healthz')]);
+  const [request, ready, health] = await Promise.all([fetchPost(url), fetchGet(url, '/readyz'), fetchGet(url, '/healthz')]);
   t.equal(health.status, 200, '/healthz is 200 while credentials are missing');
   t.equal(request.status, 503, 'a request gets 503');
   t.match(openAIError(t, request, code).message, FIX_COMMAND, 'its message says how to fix it');
@@ -49,14 +30,10 @@ async function expectCredentialsDown(t: Test, url: string, code: string): Promis
   t.match(openAIError(t, ready, code).message, FIX_COMMAND, '/readyz gives the reason');
 }
 
-/** Polls /readyz until it is 200, bounded. */
-async function waitUntilReady(url: string, timeoutMs = 20_000): Promise<Answer> {
-  const deadline = Date.now() + timeoutMs;
-  let ready = await get(url, '/readyz');
-  while (ready.status !== 200 && Date.now() < deadline) {
-    await sleep(100);
-    ready = await get(url, '/readyz');
-  }
+/** Polls /readyz until it is 200 (bounded), as a kubelet would; returns that answer. */
+async function waitUntilReady(url: string): Promise<Answer> {
+  let ready = await fetchGet(url, '/readyz');
+  await waitFor(async () => (ready = await fetchGet(url, '/readyz')).status === 200, '/readyz to answer 200', 20_000);
   return ready;
 }
 
@@ -69,7 +46,7 @@ t.test('/readyz reports the project and the token time left, never the token', a
   const h = await startHarness(t, { env: { PROXY_API_KEY: 'local-key' } });
   const url = await h.listen();
 
-  const health = await get(url, '/healthz');
+  const health = await fetchGet(url, '/healthz');
   t.equal(health.status, 200);
   t.same(JSON.parse(health.text), { status: 'ok' });
 
@@ -85,7 +62,7 @@ t.test('/readyz reports the project and the token time left, never the token', a
   t.equal(h.metadata.tokenFetches, 1);
   assertNoTokens(t, h, [ready.text, health.text]);
 
-  await get(url, '/readyz');
+  await fetchGet(url, '/readyz');
   t.equal(h.metadata.tokenFetches, 1, 'a warm probe fetches nothing');
 });
 
@@ -108,7 +85,7 @@ t.test('metadata answering 503 at start: 503s that say how to fix it, then recov
   const ready = await waitUntilReady(url);
   t.equal(ready.status, 200, '/readyz recovers');
   t.equal(JSON.parse(ready.text).project, 'fake-project');
-  const request = await chat(url);
+  const request = await fetchPost(url);
   t.equal(request.status, 200, 'requests recover');
   t.equal(h.vertex.last?.headers.authorization, `Bearer ${h.metadata.latestToken}`);
   assertNoTokens(t, h, [ready.text, request.text]);
@@ -125,7 +102,7 @@ t.test('metadata server not listening at start: recovery once it listens, projec
   const ready = await waitUntilReady(url);
   t.equal(ready.status, 200, '/readyz recovers');
   t.equal(JSON.parse(ready.text).project, 'fake-project', 'the project ADC reports, though its first lookup failed');
-  t.equal((await chat(url)).status, 200, 'requests recover');
+  t.equal((await fetchPost(url)).status, 200, 'requests recover');
   t.equal(h.vertex.last?.url, '/v1/projects/fake-project/locations/global/endpoints/openapi/chat/completions');
 });
 

@@ -6,12 +6,11 @@
 import t, { type Test } from 'tap';
 import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
+import { post } from './helpers/requests.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
-function post(h: Harness, headers: Record<string, string>, payload: string = BODY, url = '/v1/chat/completions') {
-  return h.app.inject({ method: 'POST', url, headers: { host: '127.0.0.1:8765', 'content-type': 'application/json', ...headers }, payload });
-}
 
 /** A browser's CORS preflight for a POST to the chat route. */
 function sendPreflight(h: Harness, origin: string, requestHeaders: string, host = '127.0.0.1:8765') {
@@ -39,7 +38,7 @@ t.test('Host: foreign names get 403; loopback names, HOST and PROXY_ALLOWED_HOST
     '192.168.7.8:8765',
     'vertex-proxy.evil.example',
   ]) {
-    const res = await post(h, { host });
+    const res = await post(h, BODY, { headers: { host } });
     t.equal(res.statusCode, 403, `${host} is refused`);
     assertOpenAIError(t, res.body, { code: 'host_not_allowed', type: 'permission_error' });
   }
@@ -57,23 +56,23 @@ t.test('Host: foreign names get 403; loopback names, HOST and PROXY_ALLOWED_HOST
     'vertex-proxy',
     'proxy.internal',
   ]) {
-    const res = await post(h, { host });
+    const res = await post(h, BODY, { headers: { host } });
     t.equal(res.statusCode, 200, `${host} is served`);
   }
 });
 
 t.test('Host: a wildcard listen address is not itself an allowed name', async (t) => {
   const h = await startHarness(t, { env: { HOST: '0.0.0.0' } });
-  t.equal((await post(h, { host: '0.0.0.0:8765' })).statusCode, 403);
-  t.equal((await post(h, { host: 'localhost:8765' })).statusCode, 200);
+  t.equal((await post(h, BODY, { headers: { host: '0.0.0.0:8765' } })).statusCode, 403);
+  t.equal((await post(h, BODY, { headers: { host: 'localhost:8765' } })).statusCode, 200);
 });
 
 t.test('probes answer for any Host', async (t) => {
   const h = await startHarness(t, { env: { PROXY_API_KEY: 'probe-test-key' } });
-  for (const url of ['/healthz', '/readyz']) {
-    const res = await h.app.inject({ method: 'GET', url, headers: { host: '10.1.2.3:8765' } });
-    t.equal(res.statusCode, 200, `${url} with a pod IP Host and no key`);
-  }
+  const probe = async (url: string) => (await h.app.inject({ method: 'GET', url, headers: { host: '10.1.2.3:8765' } })).statusCode;
+  t.equal(await probe('/healthz'), 200, '/healthz with a pod IP Host and no key');
+  // A cold /readyz may say "no token yet" (503) within its one-second answer: poll, as a kubelet does.
+  await t.resolves(waitFor(async () => (await probe('/readyz')) === 200, '/readyz 200'), '/readyz with a pod IP Host and no key');
   const models = await h.app.inject({ method: 'GET', url: '/v1/models', headers: { host: '10.1.2.3:8765' } });
   t.equal(models.statusCode, 403, 'other GET routes still check Host');
   const fromPage = await h.app.inject({ method: 'GET', url: '/readyz', headers: { host: '127.0.0.1:8765', origin: 'https://evil.example' } });
@@ -93,7 +92,7 @@ t.test('Origin: foreign sites get 403 with no CORS grant; nothing is spent', asy
     'file://',
     'not a url',
   ]) {
-    const res = await post(h, { origin });
+    const res = await post(h, BODY, { headers: { origin } });
     t.equal(res.statusCode, 403, `${origin} is refused`);
     assertOpenAIError(t, res.body, { code: 'origin_not_allowed' });
     t.notOk(res.headers['access-control-allow-origin'], 'no CORS grant');
@@ -115,13 +114,13 @@ t.test('Origin: loopback origins and PROXY_CORS_ORIGINS are served with CORS hea
     t.equal(preflight.headers['access-control-max-age'], '600');
     t.match(String(preflight.headers.vary), /Origin/);
 
-    const res = await post(h, { origin });
+    const res = await post(h, BODY, { headers: { origin } });
     t.equal(res.statusCode, 200, `${origin} POST`);
     t.equal(res.headers['access-control-allow-origin'], origin);
     t.match(String(res.headers['access-control-expose-headers']), /x-request-id/, 'the page may read x-request-id');
   }
   t.equal(h.vertex.requests.length, 5, 'only the POSTs reached Vertex');
-  const other = await post(h, { origin: 'https://chat.example.com.evil.example' });
+  const other = await post(h, BODY, { headers: { origin: 'https://chat.example.com.evil.example' } });
   t.equal(other.statusCode, 403, 'a listed origin is matched exactly');
 });
 
@@ -157,7 +156,7 @@ t.test('a POST whose body is not JSON gets 415 and nothing reaches upstream', as
     assertOpenAIError(t, res.body, { code: 'unsupported_media_type' });
   }
   assertNothingSpent(t, h);
-  const json = await post(h, { 'content-type': 'application/json; charset=utf-8' });
+  const json = await post(h, BODY, { headers: { 'content-type': 'application/json; charset=utf-8' } });
   t.equal(json.statusCode, 200, 'application/json with a charset is fine');
 });
 
@@ -165,7 +164,7 @@ t.test('PROXY_API_KEY: one of the listed keys as Bearer or api-key; wrong or mis
   const h = await startHarness(t, { env: { PROXY_API_KEY: 'local-key-one, local-key-two' } });
   const refused: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { 'api-key': 'local-key-one-' }, { authorization: 'Basic bG9jYWwta2V5LW9uZQ==' }, { authorization: 'local-key-one' }, { authorization: 'Bearer ' }];
   for (const headers of refused) {
-    const res = await post(h, headers);
+    const res = await post(h, BODY, { headers: headers });
     t.equal(res.statusCode, 401, `${JSON.stringify(headers)} is refused`);
     assertOpenAIError(t, res.body, { code: 'invalid_api_key', type: 'authentication_error' });
   }
@@ -173,7 +172,7 @@ t.test('PROXY_API_KEY: one of the listed keys as Bearer or api-key; wrong or mis
 
   const accepted: Record<string, string>[] = [{ authorization: 'Bearer local-key-one' }, { authorization: 'bearer local-key-two' }, { 'api-key': 'local-key-two' }];
   for (const headers of accepted) {
-    const res = await post(h, headers);
+    const res = await post(h, BODY, { headers: headers });
     t.equal(res.statusCode, 200, `${JSON.stringify(headers)} is accepted`);
   }
   t.equal(h.vertex.requests.length, 3);

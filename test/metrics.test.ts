@@ -11,7 +11,8 @@ import OpenAI from 'openai';
 import { MAX_MODEL_LABELS, modelLabeler } from '../src/observability/metrics.ts';
 import { googleError } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
-import { Gate, waitFor } from './helpers/streams.ts';
+import { Gate } from './helpers/streams.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /** The value of one sample, matched by name and exact label set. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -122,11 +123,8 @@ t.test('streams in flight, and a client that leaves mid-stream', async (t) => {
   await waitFor(() => h.vertex.aborted === 1, 'the upstream stream to be aborted');
   gate2.open();
   // The proxy sees the close a moment later, on its own socket: poll, bounded.
-  let after = await scrape();
-  for (let tries = 0; sample(after, 'vertex_openai_proxy_streams_in_flight') !== 0 && tries < 500; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    after = await scrape();
-  }
+  let after = '';
+  await waitFor(async () => sample((after = await scrape()), 'vertex_openai_proxy_streams_in_flight') === 0, 'the stream gauge to come down');
   t.equal(sample(after, 'vertex_openai_proxy_streams_in_flight'), 0, 'gauges come back down after an abort');
   t.equal(sample(after, 'vertex_openai_proxy_requests_in_flight'), 1, 'only the scrape');
   t.equal(sample(after, 'vertex_openai_proxy_requests_total', { route: '/v1/chat/completions', model: 'google/gemini-3.5-flash', status: '200' }), 2, 'the aborted stream is counted too');

@@ -8,17 +8,11 @@ import t, { type Test } from 'tap';
 import { loadConfig } from '../src/config/load.ts';
 import { reloadRoutes, watchForReload } from '../src/config/reload.ts';
 import { startHarness } from './helpers/harness.ts';
-import { sleep } from './helpers/fake-vertex.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const POLL_MS = 20;
 
 const routesTo = (location: string) => JSON.stringify({ models: { team: { model: 'google/gemini-2.5-flash', location } } });
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 async function setup(t: Test) {
   const path = join(mkdtempSync(join(tmpdir(), 'vop-reload-')), 'proxy.json');
@@ -47,7 +41,7 @@ t.test('SIGHUP reloads the routes while a stream keeps flowing', async (t) => {
 
   writeFileSync(path, routesTo('europe-west4'));
   process.kill(process.pid, 'SIGHUP');
-  await until(() => h.logs.some((line) => line.includes('routes reloaded')), 'the reload');
+  await waitFor(() => h.logs.some((line) => line.includes('routes reloaded')), 'the reload');
 
   await (await send()).text();
   t.equal(lastLocation(), 'europe-west4', 'new requests take the new route');
@@ -58,11 +52,18 @@ t.test('SIGHUP reloads the routes while a stream keeps flowing', async (t) => {
 
 t.test('a changed file is picked up without a signal', async (t) => {
   const { h, path, options, send, lastLocation } = await setup(t);
-  const stop = watchForReload(options, path);
+  const stop = watchForReload(options, path, POLL_MS);
   t.teardown(stop);
-  await sleep(50);
-  writeFileSync(path, routesTo('asia-northeast1') + '\n');
-  await until(() => h.logs.some((line) => line.includes('config file changed')), 'the file watcher', 15_000);
+  // The watcher's first look at the file comes a poll later: write until it sees a change, rather than guess a delay.
+  let writes = 0;
+  await waitFor(
+    () => {
+      writeFileSync(path, routesTo('asia-northeast1') + ' '.repeat(++writes % 2)); // a new size each time
+      return h.logs.some((line) => line.includes('config file changed'));
+    },
+    'the file watcher',
+    15_000,
+  );
   await (await send()).text();
   t.equal(lastLocation(), 'asia-northeast1');
 });

@@ -5,14 +5,11 @@
 import t from 'tap';
 import { googleError } from './helpers/fake-vertex.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
+import { fetchPost } from './helpers/requests.ts';
 
 // Odd spacing, escapes and non-ASCII: any re-serialisation would change these bytes.
 const RAW_BODY = '{ "model":"google/gemini-2.5-flash",\n  "messages":[{"role":"user","content":"h\\u00e9llo ✓ 🚀"}], "temperature" : 0.50 }';
 
-async function post(url: string, body: string): Promise<{ status: number; text: string; contentType: string | null }> {
-  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') };
-}
 
 function bearers(h: Harness): (string | undefined)[] {
   return h.vertex.requests.map((r) => r.headers.authorization?.replace(/^Bearer /, ''));
@@ -25,12 +22,12 @@ function unauthorizedOnce(h: Harness): void {
 t.test('one upstream 401: new token, same bytes replayed once, client gets 200', async (t) => {
   const h = await startHarness(t);
   const url = await h.listen();
-  t.equal((await post(url, RAW_BODY)).status, 200, 'a first request warms the cache');
+  t.equal((await fetchPost(url, RAW_BODY)).status, 200, 'a first request warms the cache');
   const rejected = h.metadata.latestToken;
   h.vertex.requests.length = 0;
 
   unauthorizedOnce(h);
-  const res = await post(url, RAW_BODY);
+  const res = await fetchPost(url, RAW_BODY);
   t.equal(res.status, 200);
   t.equal(JSON.parse(res.text).choices[0].message.content, 'Hello from fake Vertex');
   t.equal(h.vertex.requests.length, 2, 'two upstream attempts');
@@ -42,7 +39,7 @@ t.test('one upstream 401: new token, same bytes replayed once, client gets 200',
   t.not(h.metadata.latestToken, rejected);
   t.equal(h.metadata.tokenFetches, 2, 'exactly one new fetch');
 
-  t.equal((await post(url, RAW_BODY)).status, 200);
+  t.equal((await fetchPost(url, RAW_BODY)).status, 200);
   t.equal(bearers(h).at(-1), h.metadata.latestToken, 'later requests keep the new token');
   t.equal(h.metadata.tokenFetches, 2);
 });
@@ -52,9 +49,9 @@ t.test('a second 401 goes to the client, OpenAI-shaped, after exactly two attemp
   const url = await h.listen();
   unauthorizedOnce(h);
   unauthorizedOnce(h);
-  const res = await post(url, RAW_BODY);
+  const res = await fetchPost(url, RAW_BODY);
   t.equal(res.status, 401);
-  t.match(res.contentType, /application\/json/);
+  t.match(res.headers.get('content-type'), /application\/json/);
   const body = JSON.parse(res.text);
   t.same(Object.keys(body), ['error']);
   t.match(body.error, { type: 'authentication_error', code: 'UNAUTHENTICATED', message: /invalid authentication credentials/, param: null });
@@ -70,9 +67,9 @@ t.test('a streaming request is replayed too', async (t) => {
   const url = await h.listen();
   unauthorizedOnce(h);
   const body = JSON.stringify({ model: 'google/gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-  const res = await post(url, body);
+  const res = await fetchPost(url, body);
   t.equal(res.status, 200);
-  t.match(res.contentType, /text\/event-stream/);
+  t.match(res.headers.get('content-type'), /text\/event-stream/);
   t.match(res.text, /part0 [\s\S]*part2 [\s\S]*data: \[DONE\]/, 'the whole stream arrives');
   t.notMatch(res.text, /UNAUTHENTICATED/, 'nothing of the rejected attempt leaks into it');
   t.equal(h.vertex.requests.length, 2);
@@ -85,7 +82,7 @@ t.test('credentials failing during the replay: 503 that says how to fix it', asy
     h.metadata.failWith = 503;
     googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
   });
-  const res = await post(url, RAW_BODY);
+  const res = await fetchPost(url, RAW_BODY);
   t.equal(res.status, 503);
   const body = JSON.parse(res.text);
   t.match(body.error, { code: 'token_unavailable', type: 'api_error', message: /gcloud auth application-default login/, param: null });

@@ -8,6 +8,7 @@ import t, { type Test } from 'tap';
 import OpenAI from 'openai';
 import { startHarness, type Harness } from './helpers/harness.ts';
 import { googleError, sleep, startFakeVertex } from './helpers/fake-vertex.ts';
+import { post } from './helpers/requests.ts';
 
 function writeConfig(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'vop-config-')), 'proxy.json');
@@ -15,10 +16,6 @@ function writeConfig(content: unknown): string {
   return path;
 }
 
-async function post(h: Harness, body: string | object, path = '/v1/chat/completions') {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  return h.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json', host: '127.0.0.1:8765' }, payload });
-}
 
 t.test('each entry field reaches the upstream as configured', async (t) => {
   const dedicated = await startFakeVertex();
@@ -62,7 +59,7 @@ t.test('each entry field reaches the upstream as configured', async (t) => {
   t.equal(dedicated.last?.headers.authorization, `Bearer ${h.metadata.latestToken}`);
 
   const unlisted = '{"model":"google/gemini-2.0-flash-001","input":"x"}';
-  t.equal((await post(h, unlisted, '/v1/embeddings')).statusCode, 200);
+  t.equal((await post(h, unlisted, { path: '/v1/embeddings' })).statusCode, 200);
   t.equal(h.vertex.last?.url, '/v1/projects/file-project/locations/global/endpoints/openapi/embeddings', 'unlisted models take the default route');
   t.equal(h.vertex.last?.body.toString(), unlisted);
 });

@@ -1,23 +1,36 @@
-// Behaviour 10, shutdown: the real daemon as a child process. On SIGTERM or
-// SIGINT it stops accepting, closes idle keep-alive connections at once, lets
-// the stream in flight finish (or cuts it when the grace period ends), exits 0.
+// Behaviour 10, shutdown: on SIGTERM or SIGINT the daemon stops accepting,
+// closes idle keep-alive connections at once, lets the stream in flight finish
+// (or cuts it when the grace period ends), and exits 0. Once as a real child
+// process (the signal, the exit code); the rest in this process.
 
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
-import { startDaemonWithFakes, type DaemonWithFakes } from './helpers/daemon.ts';
+import { EventEmitter } from 'node:events';
+import { exitOnSignals } from '../src/server/signals.ts';
+import { startDaemonWithFakes } from './helpers/daemon.ts';
+import type { FakeVertex } from './helpers/fake-vertex.ts';
+import { startInProcess } from './helpers/in-process.ts';
 import { completion, sendJson } from './helpers/fake-vertex.ts';
 import { CHAT_BODY } from './helpers/harness.ts';
-import { Gate, rawCall, waitFor, within, type RawCall } from './helpers/streams.ts';
+import { Gate, rawCall, type RawCall } from './helpers/streams.ts';
+import { waitFor, within } from './helpers/wait.ts';
 
 const CHAT_PATH = '/v1/chat/completions';
 const STREAM_BODY = JSON.stringify({ ...CHAT_BODY, stream: true });
 const FIRST = 'data: {"choices":[{"delta":{"content":"first"}}]}\n\n';
 const REST = 'data: {"choices":[{"delta":{"content":"rest"}}]}\n\ndata: [DONE]\n\n';
 
+/** A daemon listening, in this process or a child. */
+interface Listening {
+  readonly url: string;
+  readonly port: number;
+  readonly vertex: FakeVertex;
+}
+
 /** Upstream sends the first event, then the rest only once `release` opens. */
-function slowStream(daemon: DaemonWithFakes, release: Gate): void {
+function slowStream(daemon: Listening, release: Gate): void {
   daemon.vertex.next(async (_req, _body, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(FIRST);
@@ -27,7 +40,7 @@ function slowStream(daemon: DaemonWithFakes, release: Gate): void {
 }
 
 /** A keep-alive connection that has served one request and now sits idle. */
-async function idleConnection(t: Test, daemon: DaemonWithFakes): Promise<{ closed: Promise<void> }> {
+async function idleConnection(t: Test, daemon: Listening): Promise<{ closed: Promise<void> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   let socket: Socket | undefined;
@@ -59,18 +72,15 @@ function tryConnect(port: number): Promise<string> {
 }
 
 /** Resolves once the daemon's listening socket is closed. */
-async function untilRefused(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await tryConnect(port)) !== 'ECONNREFUSED') {
-    if (Date.now() > deadline) throw new Error('the daemon kept accepting connections');
-  }
+function untilRefused(port: number): Promise<void> {
+  return waitFor(async () => (await tryConnect(port)) === 'ECONNREFUSED', 'the listening socket to close');
 }
 
 function rawPost(body: string): string {
   return `POST ${CHAT_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-async function startStream(t: Test, daemon: DaemonWithFakes): Promise<RawCall> {
+async function startStream(t: Test, daemon: Listening): Promise<RawCall> {
   // A keep-alive client, like the OpenAI SDK: its connection outlives the response.
   const agent = new Agent({ keepAlive: true });
   t.teardown(() => agent.destroy());
@@ -79,8 +89,9 @@ async function startStream(t: Test, daemon: DaemonWithFakes): Promise<RawCall> {
   return call;
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  t.test(`${signal}: refuse new connections, close idle ones, finish the stream, exit 0`, async (t) => {
+{
+  const signal = 'SIGTERM';
+  t.test('SIGTERM to the real process: refuse new connections, close idle ones, finish the stream, exit 0', async (t) => {
     // A long grace period: the stream must end by itself, not be cut.
     const daemon = await startDaemonWithFakes(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '60' } });
     const release = new Gate();
@@ -127,25 +138,45 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-t.test('the grace period cuts a stream that lasts longer, and the exit is still 0', async (t) => {
-  const daemon = await startDaemonWithFakes(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '1' } });
+t.test('the grace period cuts a stream that lasts longer, and the close still completes', async (t) => {
+  const daemon = await startInProcess(t, { PROXY_SHUTDOWN_GRACE_SECONDS: '1' });
   const release = new Gate();
   t.teardown(() => release.open());
   slowStream(daemon, release); // never released before the grace period ends
   const stream = await startStream(t, daemon);
 
-  daemon.child.kill('SIGTERM');
+  const closing = daemon.server.shutdown('SIGTERM');
   await daemon.waitForLog('grace period over: closing remaining connections');
   await t.rejects(within(stream.done, 'the stream to be cut'), 'the client sees its stream cut');
   t.equal(stream.received().toString('utf8'), FIRST, 'it had received what upstream sent');
-  const exit = await within(daemon.exited, 'the daemon to exit');
-  t.same(exit, { code: 0, signal: null }, 'exit code 0');
-  t.equal(daemon.vertex.aborted, 1, 'the upstream request was cut too');
-  t.same(daemon.logs.filter((line) => line.level >= 50), [], 'nothing logged at error level');
+  await t.resolves(within(closing, 'the close to complete'), 'the close completes (the process would exit 0)');
+  await waitFor(() => daemon.vertex.aborted === 1, 'the upstream request to be cut too');
+  t.same(daemon.logs().filter((line) => line.level >= 50), [], 'nothing logged at error level');
+});
+
+t.test('SIGTERM and SIGINT start the graceful close, then the process exits 0 (1 if the close fails)', async (t) => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    for (const [closes, code] of [[true, 0], [false, 1]] as const) {
+      const signals = new EventEmitter();
+      const reasons: string[] = [];
+      let exited: number | undefined;
+      const server = {
+        shutdown: async (reason: string) => {
+          reasons.push(reason);
+          if (!closes) throw new Error('stuck');
+        },
+      };
+      exitOnSignals(server, { once: (name, listener) => signals.once(name, listener), exit: (c) => (exited = c) });
+      signals.emit(signal);
+      await waitFor(() => exited !== undefined, 'the exit');
+      t.same(reasons, [signal], `${signal}: shutdown with the signal as its reason`);
+      t.equal(exited, code, `${signal}: exit ${code}${closes ? '' : ' when the close fails'}`);
+    }
+  }
 });
 
 t.test('a request sent on an open connection during shutdown gets an OpenAI-shaped 503', async (t) => {
-  const daemon = await startDaemonWithFakes(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '60', LOG_LEVEL: 'debug' } });
+  const daemon = await startInProcess(t, { PROXY_SHUTDOWN_GRACE_SECONDS: '60', LOG_LEVEL: 'debug' });
   const release = new Gate();
   t.teardown(() => release.open());
   slowStream(daemon, release);
@@ -158,7 +189,7 @@ t.test('a request sent on an open connection during shutdown gets an OpenAI-shap
   socket.write(rawPost(STREAM_BODY));
   await waitFor(() => raw.includes('first'), 'the first event');
 
-  daemon.child.kill('SIGTERM');
+  const closing = daemon.server.shutdown('SIGTERM');
   await untilRefused(daemon.port);
   // Pipelined behind the stream still in flight on this connection.
   socket.write(rawPost(JSON.stringify(CHAT_BODY)));
@@ -176,9 +207,9 @@ t.test('a request sent on an open connection during shutdown gets an OpenAI-shap
     error: { message: 'The proxy is shutting down; retry on a new connection.', type: 'api_error', code: 'shutting_down', param: null },
   });
   t.equal(daemon.vertex.requests.length, 1, 'the refused request never reached the upstream');
-  t.same(await within(daemon.exited, 'the daemon to exit'), { code: 0, signal: null });
+  await t.resolves(within(closing, 'the close to complete'));
   t.same(
-    daemon.logs.filter((line) => line.msg === 'request').map((line) => line.status),
+    daemon.logs().filter((line) => line.msg === 'request').map((line) => line.status),
     [200, 503],
     'both have their request log line',
   );

@@ -2,7 +2,7 @@
 // instant around a token's refresh point and safety margin is exact.
 
 import t, { type Test } from 'tap';
-import { scheduleFor, TokenCache, type AccessToken } from '../src/credentials/token-cache.ts';
+import { BACKGROUND_RETRY_DELAY_MS, scheduleFor, TokenCache, type AccessToken } from '../src/credentials/token-cache.ts';
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
@@ -114,14 +114,15 @@ t.test('concurrent callers on a cold cache share one fetch', async (t) => {
   t.ok(tokens.every((got) => got.value === token.value), 'all get the same token');
 });
 
-t.test('a warm cache answers from memory', async (t) => {
-  const { issuer, cache, token } = await warmCache(t, HOUR);
-  for (let i = 0; i < 1000; i++) {
-    issuer.time += 1_000; // 1000 s in all: still before the refresh point
-    t.equal((await cache.getToken()).value, token.value);
+t.test('a warm cache answers from memory until the refresh point', async (t) => {
+  const { issuer, cache, token, start } = await warmCache(t, HOUR);
+  const { refreshAt } = scheduleFor(token, start);
+  for (const at of [start, start + 1, Math.floor((start + refreshAt) / 2), refreshAt - 1]) {
+    issuer.time = at;
+    t.equal((await cache.getToken()).value, token.value, `${(at - start) / SECOND} s after it arrived: the same token`);
+    t.equal(cache.peek()?.value, token.value, 'peek sees it without I/O');
   }
   t.equal(issuer.fetches, 1, 'no fetch after the first');
-  t.equal(cache.peek()?.value, token.value, 'peek sees it without I/O');
 });
 
 for (const lifetime of [10 * SECOND, HOUR]) {
@@ -176,12 +177,15 @@ t.test('a failed background refresh keeps serving the good token and retries lat
   await settle();
   t.equal(refreshErrors.length, 1, 'the failure is reported');
 
-  for (let i = 0; i < 100; i++) t.equal((await cache.getToken()).value, token.value);
-  t.equal(issuer.fetches, 2, 'no retry on every request right after a failure');
+  for (const after of [0, 1, BACKGROUND_RETRY_DELAY_MS - 1]) {
+    issuer.time = refreshAt + after;
+    t.equal((await cache.getToken()).value, token.value, `${after} ms after the failure: the current token`);
+  }
+  t.equal(issuer.fetches, 2, `no retry within ${BACKGROUND_RETRY_DELAY_MS} ms, however many requests`);
 
-  issuer.time += 1_000;
+  issuer.time = refreshAt + BACKGROUND_RETRY_DELAY_MS;
   t.equal((await cache.getToken()).value, token.value);
-  t.equal(issuer.fetches, 3, 'retried a little later');
+  t.equal(issuer.fetches, 3, 'retried once the delay is over');
   const next = issuer.issue(HOUR);
   await Promise.resolve();
   t.equal((await cache.getToken()).value, next.value);

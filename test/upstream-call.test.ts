@@ -17,7 +17,8 @@ import { openExchange, type UpstreamContext } from '../src/proxy/open-exchange.t
 import { callUpstream } from '../src/proxy/upstream-call.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
 import { completion, googleError, startFakeVertex } from './helpers/fake-vertex.ts';
-import { Gate, waitFor } from './helpers/streams.ts';
+import { Gate } from './helpers/streams.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // ClientGoneError: named AbortError, so the logger files it under debug.
 const CLIENT_GONE = { name: 'AbortError', message: /client went away/ };
@@ -72,7 +73,7 @@ t.test('sends the translated body with the shared token, and hands back the answ
   t.equal(answer.statusCode, 200);
   t.same(JSON.parse(await text(answer.body)), completion());
   const sent = vertex.last;
-  t.equal(sent?.url, '/v1/projects/fake-project/locations/us-central1/endpoints/openapi/chat/completions');
+  t.equal(sent?.url, '/v1/projects/fake-project/locations/global/endpoints/openapi/chat/completions');
   t.same(sent?.body, TRANSLATED, 'the translated bytes, not the client body');
   t.equal(sent?.headers.authorization, `Bearer ${metadata.latestToken}`, 'the token, never the client key');
   t.equal(sent?.headers['content-length'], String(TRANSLATED.length), 'the length of what is sent');

@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(ok ? 'OK\n' : 'FAILED\n');
     return ok ? 0 : 1;
   }
-  const { exitOnSignals, keepServingOnStrayErrors, startServer } = await import('../server/start.ts');
+  const [{ startServer }, { exitOnSignals, keepServingOnStrayErrors }] = await Promise.all([import('../server/start.ts'), import('../server/signals.ts')]);
   const server = await startServer(load(), { reloadConfig: load });
   keepServingOnStrayErrors(server.app.log);
   exitOnSignals(server);

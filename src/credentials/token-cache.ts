@@ -35,7 +35,8 @@ const MAX_SAFETY_MARGIN_MS = 60_000;
 const SAFETY_MARGIN_FRACTION = 0.1;
 const MAX_REFRESH_LEAD_MS = 5 * 60_000;
 const REFRESH_LEAD_FRACTION = 0.2;
-const BACKGROUND_RETRY_DELAY_MS = 1_000;
+/** After a failed background refresh, requests keep the current token this long before one tries again. */
+export const BACKGROUND_RETRY_DELAY_MS = 1_000;
 
 interface CachedToken {
   readonly token: AccessToken;

@@ -1,4 +1,5 @@
-// Owns the process: logger, dependencies, listen, signals and graceful close.
+// Starts the daemon: the proxy from createProxy, hot reload, draining,
+// listen, the start-up line; and the graceful shutdown it will need.
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -9,6 +10,7 @@ import { createLogger } from '../observability/logger.ts';
 import { endpointPath, upstreamOrigin, type EndpointTarget } from '../proxy/upstream-url.ts';
 import { createProxy, type ProxyDeps } from './create-proxy.ts';
 import { drainOnClose } from './draining.ts';
+import { closeWithGrace } from './signals.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -42,21 +44,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   return { app, address, shutdown };
 }
 
-async function closeWithGrace(app: FastifyInstance, logger: Logger, graceMs: number, reason: string): Promise<void> {
-  logger.info({ reason, graceSeconds: graceMs / 1000 }, 'shutting down: no new connections, finishing in-flight requests');
-  const timer = setTimeout(() => {
-    logger.warn('grace period over: closing remaining connections');
-    app.server.closeAllConnections();
-  }, graceMs);
-  timer.unref();
-  try {
-    await app.close();
-  } finally {
-    clearTimeout(timer);
-  }
-  logger.info('shut down');
-}
-
 async function logStartup(logger: Logger, config: Config, credentials: Credentials, address: string): Promise<void> {
   const described = await credentials.describe().then(
     (info) => ({ credentialType: info.type, project: config.project ?? info.projectId, quotaProject: config.quotaProject ?? info.quotaProject }),
@@ -75,26 +62,4 @@ async function logStartup(logger: Logger, config: Config, credentials: Credentia
     { address, openaiBaseUrl: `${address}/v1`, location: config.location, endpoint: config.endpoint, upstream, ...described },
     'vertex-openai-proxy listening',
   );
-}
-
-/**
- * Every request path handles its own errors; this is the net under a bug that
- * escapes one. Exiting would cut every stream in flight for the sake of one
- * request, so the error is logged and the daemon keeps serving.
- */
-export function keepServingOnStrayErrors(logger: Pick<Logger, 'error'>): void {
-  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception on a request path; still serving'));
-  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection on a request path; still serving'));
-}
-
-/** SIGTERM/SIGINT: graceful close, then exit 0. */
-export function exitOnSignals(server: RunningServer): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      server.shutdown(signal).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
 }

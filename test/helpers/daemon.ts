@@ -10,7 +10,7 @@ import type { Test } from 'tap';
 import { CLI, childEnv, fakeMetadataEnv } from './cli.ts';
 import { FakeMetadata, type FakeMetadataOptions } from './fake-metadata.ts';
 import { startFakeVertex, type FakeVertex, type FakeVertexOptions } from './fake-vertex.ts';
-import { waitFor, within } from './streams.ts';
+import { waitFor, within } from './wait.ts';
 
 const LISTENING = 'vertex-openai-proxy listening';
 

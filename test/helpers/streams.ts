@@ -1,7 +1,8 @@
 // Small tools for tests that watch bytes flow: a gate the fake upstream waits
-// on, a bounded poll, and a raw HTTP client that keeps every byte it receives.
+// on, and a raw HTTP client that keeps every byte it receives.
 
 import { request, type Agent, type IncomingMessage } from 'node:http';
+import { waitFor } from './wait.ts';
 
 /** A promise the test opens by hand; upstream responders await it. */
 export class Gate {
@@ -13,30 +14,6 @@ export class Gate {
       this.open = resolve;
     });
   }
-}
-
-/**
- * Polls `condition` until it holds; fails with `what` (if a function, called
- * at the time of failure) after `timeoutMs`. For waiting on events in another
- * socket or process, never for asserting speed.
- */
-export async function waitFor(condition: () => boolean, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Rejects with `what` if `promise` has not settled within `timeoutMs`. */
-export function within<T>(promise: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface RawCall {
