@@ -7,7 +7,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -129,5 +129,6 @@ export async function codexExec(target: Target, options: { timeoutMs?: number; p
   } catch {
     // Codex ended before it had a final message
   }
+  for (const dir of [home, work]) rmSync(dir, { recursive: true, force: true });
   return { code, signal, stdout, stderr, lastMessage, escaped, replace: { [work]: '<workdir>', [home]: '<codex-home>' } };
 }
