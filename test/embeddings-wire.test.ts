@@ -6,6 +6,7 @@ import t from 'tap';
 import OpenAI from 'openai';
 import { embedding } from './helpers/fake-vertex.ts';
 import { startHarness } from './helpers/harness.ts';
+import { post } from './helpers/requests.ts';
 
 const MODEL = 'text-embedding-005';
 const VECTOR = embedding().data[0]?.embedding as number[];
@@ -45,7 +46,7 @@ t.test('the wire: base64 strings, a correct length, the rest of the answer as it
 t.test('float or no encoding_format: forwarded and answered as they are', async (t) => {
   const h = await startHarness(t);
   for (const raw of ['{"model":"text-embedding-005","input":"a","encoding_format":"float"}', '{"model":"text-embedding-005","input":"a"}']) {
-    const res = await h.app.inject({ method: 'POST', url: '/v1/embeddings', headers: { 'content-type': 'application/json', host: '127.0.0.1:8765' }, payload: raw });
+    const res = await post(h, raw, { path: '/v1/embeddings' });
     t.equal(res.statusCode, 200);
     t.same(JSON.parse(res.body).data[0].embedding, VECTOR);
     t.equal(h.vertex.last?.body.toString(), raw);
@@ -58,12 +59,7 @@ t.test('an upstream error to a base64 request is relayed as an error', async (t)
     res.writeHead(400, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { code: 400, message: 'bad input', status: 'INVALID_ARGUMENT' } }));
   });
-  const res = await h.app.inject({
-    method: 'POST',
-    url: '/v1/embeddings',
-    headers: { 'content-type': 'application/json', host: '127.0.0.1:8765' },
-    payload: '{"model":"text-embedding-005","input":"a","encoding_format":"base64"}',
-  });
+  const res = await post(h, '{"model":"text-embedding-005","input":"a","encoding_format":"base64"}', { path: '/v1/embeddings' });
   t.equal(res.statusCode, 400);
   t.match(JSON.parse(res.body), { error: { message: /bad input/ } });
 });

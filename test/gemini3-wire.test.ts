@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { googleError } from './helpers/fake-vertex.ts';
 import { JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
+import { post } from './helpers/requests.ts';
 
 const GEMINI_3 = 'google/gemini-3-flash-preview';
 const GEMINI_25 = 'google/gemini-2.5-flash';
@@ -22,11 +23,6 @@ function writeConfig(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'vop-config-')), 'proxy.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
-}
-
-function post(h: Harness, body: string | object, path = '/v1/chat/completions') {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  return h.app.inject({ method: 'POST', url: path, headers: JSON_HEADERS, payload });
 }
 
 /** The follow-up a client sends after running the tool, the assistant message rebuilt without `extra_content`. */
@@ -161,10 +157,10 @@ t.test('dropParams: top-level keys only, every operation, a route may keep them'
   t.equal((await post(h, nested)).statusCode, 200);
   t.equal(h.vertex.last?.body.toString(), '{"model":"google/gemini-2.5-flash","messages":[{"role":"user","content":"hi","metadata":{"store":true}}]}');
 
-  t.equal((await post(h, '{"user":"u1", "model":"google/gemini-2.5-flash","prompt":"hi"}', '/v1/completions')).statusCode, 200);
+  t.equal((await post(h, '{"user":"u1", "model":"google/gemini-2.5-flash","prompt":"hi"}', { path: '/v1/completions' })).statusCode, 200);
   t.equal(h.vertex.last?.body.toString(), '{"model":"google/gemini-2.5-flash","prompt":"hi"}');
 
-  t.equal((await post(h, '{"model":"text-embedding-005","input":"hi","user":"u1"}', '/v1/embeddings')).statusCode, 200);
+  t.equal((await post(h, '{"model":"text-embedding-005","input":"hi","user":"u1"}', { path: '/v1/embeddings' })).statusCode, 200);
   t.equal(h.vertex.last?.body.toString(), '{"model":"text-embedding-005","input":"hi"}');
 
   const kept = '{"model":"vllm","messages":[],"store":true,"metadata":{"a":"b"}}';
