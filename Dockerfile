@@ -1,31 +1,49 @@
 # vertex-openai-proxy as a container image.
 #
 #   docker build -t vertex-openai-proxy .
-#   docker run --rm -p 127.0.0.1:8765:8765 -e GOOGLE_CLOUD_PROJECT=my-project \
+#   export PROXY_API_KEY="$(openssl rand -hex 24)"   # clients send it as their API key
+#   docker run --rm -p 127.0.0.1:8765:8765 -e GOOGLE_CLOUD_PROJECT=my-project -e PROXY_API_KEY \
 #     -v "$HOME/.config/gcloud:/home/node/.config/gcloud:ro" vertex-openai-proxy
 #
-# Two stages: the build stage compiles TypeScript with the dev dependencies;
-# the runtime stage holds only production dependencies, dist/ and config/.
-# Where no registry is reachable, scripts/build-base-image.sh builds the
-# node:24-slim base image locally from Debian and npm packages.
+# Behind a TLS-inspecting proxy, npm in the build stages must trust its CA:
+# hand the CA file (PEM) to the build as the secret `extra_ca`. The build
+# stages read it for `npm ci` only; no layer and not the image keep it.
+#
+#   docker build --secret id=extra_ca,src=/path/to/proxy-ca.pem -t vertex-openai-proxy .
+#
+# Three stages: `build` compiles TypeScript with the dev dependencies,
+# `production-dependencies` installs the runtime ones, and the image copies
+# node_modules/, dist/ and config/ from them: it runs no npm and reaches no
+# registry. Where no registry is reachable at all, scripts/build-base-image.sh
+# builds the node:24-slim base image locally from Debian and npm packages.
 
 FROM node:24-slim AS build
-# Quiet npm in the build log; this stage's settings do not reach the image.
+# Quiet npm in the build log; a stage's settings do not reach the image.
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# --ignore-scripts: no dependency's install script runs, and our own
+# `prepare` (the build) waits for the sources copied below.
+RUN --mount=type=secret,id=extra_ca \
+    if [ -f /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi \
+ && npm ci --ignore-scripts
 # .dockerignore lets only the sources, config/ and the tsconfigs through.
 COPY . .
-# config/ is optional in the checkout; the runtime stage copies it either way.
+# config/ is optional in the checkout; the image copies it either way.
 RUN mkdir -p config && npm run build
+
+FROM node:24-slim AS production-dependencies
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=secret,id=extra_ca \
+    if [ -f /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi \
+ && npm ci --omit=dev --ignore-scripts
 
 FROM node:24-slim
 WORKDIR /app
-# --ignore-scripts: no install script of any dependency runs in the image.
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier \
- && rm -rf /root/.npm /tmp/*
+COPY package.json ./
+COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/config ./config
 

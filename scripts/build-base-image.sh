@@ -22,8 +22,8 @@
 #   DEBIAN_SUITE    Debian release of the root file system (default bookworm)
 #   DEBIAN_MIRROR   Debian mirror URL (default http://deb.debian.org/debian)
 #   BASE_IMAGE      image name to tag (default docker.io/library/node:24-slim)
-#   PODMAN          podman command line (default: the flags from the notes
-#                   on this machine, runc and cgroupfs)
+#   PODMAN          podman command line (default: runc and cgroupfs, which
+#                   also work where crun fails on hybrid cgroup hierarchies)
 set -euo pipefail
 
 NODE_VERSION="${NODE_VERSION:-24}"

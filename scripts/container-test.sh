@@ -4,16 +4,22 @@
 #
 #   sudo npm run test:container      # needs root, Node 24 and `npm ci` done
 #
-# 1. podman, runc and mmdebstrap: installed with apt-get when missing.
-# 2. The base image node:24-slim: no registry is reachable here, so it is built
-#    by scripts/build-base-image.sh (reused when it already exists, unless
-#    REBUILD_BASE_IMAGE=1).
+# 1. podman, runc, mmdebstrap and podman-compose: installed with apt-get when
+#    missing.
+# 2. The base image node:24-slim: taken as it is when podman has it, else
+#    built by scripts/build-base-image.sh (the air-gapped way; also with
+#    REBUILD_BASE_IMAGE=1), so no container registry is needed.
 # 3. The image, from the Dockerfile unchanged, with --pull=never.
-# 4. The test, against fake metadata and fake Vertex servers on loopback.
+# 4. The test, against fake metadata and fake Vertex servers on loopback,
+#    and the compose file as podman-compose reads it (compose-tools.test.ts,
+#    run within it, now that podman-compose is installed).
 #
 # Settings (environment): IMAGE (default vertex-openai-proxy:test),
-# REBUILD_BASE_IMAGE=1, PODMAN (podman command line; default uses runc and
-# cgroupfs, which work on these machines where crun does not).
+# REBUILD_BASE_IMAGE=1, PODMAN (podman command line; the default uses runc and
+# cgroupfs, which also work where crun fails on hybrid cgroup hierarchies),
+# EXTRA_CA (a CA file, PEM, that npm inside the build must trust, e.g. a
+# TLS-inspecting proxy's; default NODE_EXTRA_CA_CERTS), given to the build as
+# the Dockerfile's `extra_ca` secret, as the README describes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,16 +40,17 @@ missing=()
 command -v podman >/dev/null || missing+=(podman)
 [ -x /usr/sbin/runc ] || missing+=(runc)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+command -v podman-compose >/dev/null || missing+=(podman-compose)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    echo "container-test: install ${missing[*]} first (apt-get install -y podman runc mmdebstrap), as root" >&2
+    echo "container-test: install ${missing[*]} first (apt-get install -y podman runc mmdebstrap podman-compose), as root" >&2
     exit 1
   fi
   echo "container-test: installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-step "tools (podman, runc, mmdebstrap)"
+step "tools (podman, runc, mmdebstrap, podman-compose)"
 
 if [ "${REBUILD_BASE_IMAGE:-0}" = 1 ] || ! "${podman[@]}" image exists "$BASE_IMAGE"; then
   BASE_IMAGE="$BASE_IMAGE" scripts/build-base-image.sh
@@ -51,19 +58,13 @@ fi
 step "base image node:24-slim"
 
 build_args=(--pull=never --network=host --format docker --ulimit nofile=1024:1024)
-# Where the host trusts an extra CA (a TLS-inspecting proxy in front of the
-# npm registry, given as NODE_EXTRA_CA_CERTS or npm's cafile), the build's npm
-# must trust it too: Node's own root CAs plus that one, lent to the build steps
-# as root's home (~/.npmrc and the bundle), so nothing of it lands in a layer.
-extra_ca="${NODE_EXTRA_CA_CERTS:-}"
-[ -n "$extra_ca" ] || extra_ca="$(npm config get cafile 2>/dev/null || true)"
-if [ -f "$extra_ca" ]; then
-  build_home="$(mktemp -d)"
-  trap 'rm -rf "$build_home"' EXIT
-  node -e 'process.stdout.write(require("node:tls").rootCertificates.join("\n") + "\n")' >"$build_home/ca.crt"
-  cat "$extra_ca" >>"$build_home/ca.crt"
-  printf 'cafile=/root/ca.crt\n' >"$build_home/.npmrc"
-  build_args+=(--volume "$build_home:/root")
+# npm in the build stages trusts Node's own CAs plus this one: the documented
+# `extra_ca` build secret, never kept in a layer.
+extra_ca="${EXTRA_CA:-${NODE_EXTRA_CA_CERTS:-}}"
+if [ -n "$extra_ca" ]; then
+  [ -f "$extra_ca" ] || { echo "container-test: EXTRA_CA file $extra_ca does not exist" >&2; exit 1; }
+  echo "container-test: the build trusts the extra CA in $extra_ca (--secret id=extra_ca)"
+  build_args+=(--secret "id=extra_ca,src=$extra_ca")
 fi
 "${podman[@]}" build "${build_args[@]}" -t "$IMAGE" .
 step "image build"

@@ -44,7 +44,7 @@ export async function runCheck(options: CheckOptions): Promise<boolean> {
   const project = config.project ?? info.projectId;
   if (project) row('project', `${project} (${config.project ? 'from settings' : 'reported by ADC'})`);
   else {
-    row('project', 'NOT FOUND: set GOOGLE_CLOUD_PROJECT (ADC reports none)');
+    row('project', 'NOT FOUND: set GOOGLE_CLOUD_PROJECT, or `project` in the config file (ADC reports none)');
     ok = false;
   }
   const quotaProject = config.quotaProject ?? info.quotaProject;
@@ -52,7 +52,8 @@ export async function runCheck(options: CheckOptions): Promise<boolean> {
 
   const route = new RouteTable(config).resolve(options.model);
   for (const target of route.targets) {
-    row('upstream', upstreamUrl({ ...target, project: target.project ?? project ?? '{project}' }, 'chat/completions'));
+    const targetProject = target.project ?? project;
+    row('upstream', targetProject ? upstreamUrl({ ...target, project: targetProject }, 'chat/completions') : 'unknown until a project is set (see project)');
   }
 
   try {

@@ -2,10 +2,12 @@
 // is in server/; the other commands are beside this file.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { detectShell, openAIVariables, renderEnv, SHELLS, type Shell } from './env.ts';
-import { healthcheck } from './healthcheck.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
+import { silenceMetadataLookupWarnings } from '../observability/process-warnings.ts';
+import { listenFailure } from '../server/listen-errors.ts';
+import { detectShell, openAIVariables, renderEnv, SHELLS, type Shell } from './env.ts';
+import { parseFlags, UsageError } from './flags.ts';
+import { healthcheck } from './healthcheck.ts';
 
 // The daemon and `check` load Fastify and google-auth-library; `healthcheck`
 // (run by the container every few seconds) and `env` start without them.
@@ -23,6 +25,11 @@ Commands:
   check              find credentials as the daemon would and report them
                      (never the token); exit code 0 only if all is well
   healthcheck        exit 0 when the local daemon's /healthz answers 200
+  service install    start the daemon at login and after failures, with the
+                     settings in force now (a systemd user unit on Linux, a
+                     launchd agent on macOS; never root)
+  service uninstall  stop it and remove it
+  service status     is it installed and running, and where are its logs
 
 Options (every command):
   --config <file>    config file (JSON or YAML); same as PROXY_CONFIG
@@ -42,7 +49,7 @@ check:
   --model <model>    the model for --request (default ${DEFAULT_CHECK_MODEL})
 `;
 
-const COMMANDS = ['start', 'env', 'check', 'healthcheck'] as const;
+const COMMANDS = ['start', 'env', 'check', 'healthcheck', 'service'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -60,15 +67,13 @@ const OPTIONS = {
 /** Options that mean something only to one command. */
 const COMMAND_OPTIONS: Record<string, Command> = { 'metadata-server': 'start', shell: 'env', request: 'check', model: 'check' };
 
-class UsageError extends Error {}
-
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const { values, positionals } = parseFlags(argv, OPTIONS);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -105,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'check') {
     const { runCheck } = await import('./check.ts');
+    // Its cause is reported below, as "credentials: NOT FOUND".
+    silenceMetadataLookupWarnings();
     const ok = await runCheck({
       config: load(),
       request: values.request ?? false,
@@ -114,6 +121,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(ok ? 'OK\n' : 'FAILED\n');
     return ok ? 0 : 1;
   }
+  if (command === 'service') {
+    const { runServiceCommand } = await import('./service-cli.ts');
+    return runServiceCommand(positionals[1], { config: values.config, host: values.host, port: values.port }, load);
+  }
   const [{ startServer }, { exitOnSignals, keepServingOnStrayErrors }] = await Promise.all([import('../server/start.ts'), import('../server/signals.ts')]);
   const server = await startServer(load(), { reloadConfig: load });
   keepServingOnStrayErrors(server.app.log);
@@ -122,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function parseCommand(positionals: string[]): Command {
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  // `service` alone takes an action: service install|uninstall|status.
+  if (positionals.length > (positionals[0] === 'service' ? 2 : 1)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
   const command = positionals[0] ?? 'start';
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS.join(', ')} (see --help)`);
@@ -142,7 +154,14 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    const known = err instanceof ConfigError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    // A taken port and the like: one line and an exit code of its own, no stack.
+    const listen = listenFailure(err);
+    if (listen) {
+      process.stderr.write(`vertex-openai-proxy: ${listen.message}\n`);
+      process.exitCode = listen.exitCode;
+      return;
+    }
+    const known = err instanceof ConfigError || err instanceof UsageError;
     process.stderr.write(`vertex-openai-proxy: ${known ? (err as Error).message : String((err as Error).stack ?? err)}\n`);
     // 78 (EX_CONFIG) for bad settings, 64 (EX_USAGE) for bad command lines.
     process.exitCode = err instanceof ConfigError ? 78 : known ? 64 : 1;

@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ENTRY_KEYS as MODEL_ENTRY_KEYS, type ModelRoute } from './models.ts';
+import { unknownKeyLines } from './unknown-keys.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
 import { thoughtSignatureSettings, type ThoughtSignatureSettings } from './compat-settings.ts';
-import type { ModelRoute } from './models.ts';
 import { DEFAULTS, FIELDS, type Field, type FileKey } from './settings.ts';
 import { ConfigError, isLoopbackHost, list, type ApiVersion } from './values.ts';
 import { parseYamlConfig } from './yaml.ts';
@@ -164,11 +165,8 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Config file ${path} must hold an object of settings`);
-  for (const key of Object.keys(parsed)) {
-    if (!(key in FIELDS)) {
-      throw new ConfigError(`${path}: unknown key "${key}". Allowed keys: ${Object.keys(FIELDS).join(', ')}`);
-    }
-  }
+  const unknown = unknownKeyLines(parsed as Record<string, unknown>, path, Object.keys(FIELDS), MODEL_ENTRY_KEYS);
+  if (unknown.length > 0) throw new ConfigError(unknown.join('\n'));
   return parsed as Record<string, unknown>;
 }
 

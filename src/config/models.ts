@@ -20,7 +20,7 @@ export interface ModelRoute {
   readonly dropParams: readonly string[] | undefined;
 }
 
-const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers', 'dropParams'];
+export const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers', 'dropParams'];
 const MODEL_NAME = /^[\w][\w.@:/-]{0,199}$/;
 
 const parseLocation = pattern(LOCATION, 'a Vertex AI location such as us-central1, europe-west4, global, us or eu');

@@ -53,6 +53,9 @@ export const FIELDS = {
   thoughtSignatureTtlSeconds: { env: ['PROXY_THOUGHT_SIGNATURE_TTL_SECONDS'], parse: parseSignatureTtlSeconds },
 } satisfies Record<string, Field>;
 
+/** Every environment variable that is a setting, PROXY_CONFIG first. */
+export const SETTING_ENV_NAMES: readonly string[] = ['PROXY_CONFIG', ...Object.values(FIELDS).flatMap((field: Field) => field.env)];
+
 export const DEFAULTS: Record<FileKey, unknown> = {
   host: '127.0.0.1',
   port: 8765,

@@ -7,10 +7,12 @@ import type { Config } from '../config/load.ts';
 import { watchForReload } from '../config/reload.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
 import { createLogger } from '../observability/logger.ts';
+import { logProcessWarnings } from '../observability/process-warnings.ts';
 import { endpointPath, upstreamOrigin, type EndpointTarget } from '../proxy/upstream-url.ts';
 import { createProxy, type ProxyDeps } from './create-proxy.ts';
 import { drainOnClose } from './draining.ts';
 import { closeWithGrace } from './signals.ts';
+import { exposureWarning, NO_PROJECT_HELP } from './startup-warnings.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -26,14 +28,18 @@ export interface ServerOptions extends Partial<ProxyDeps> {
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const stopLoggingWarnings = logProcessWarnings(logger);
   const { app, credentials, routes } = await createProxy(config, { processMetrics: true, ...options, logger });
   if (options.reloadConfig) {
     const stopWatching = watchForReload({ routes, loadConfig: options.reloadConfig, logger }, config.configPath);
     app.addHook('onClose', async () => stopWatching());
   }
+  app.addHook('onClose', async () => stopLoggingWarnings());
   drainOnClose(app);
 
   const address = await app.listen({ host: config.host, port: config.port });
+  const exposed = exposureWarning(config);
+  if (exposed) logger.warn({ host: config.host, port: config.port }, exposed);
   void logStartup(logger, config, credentials, address);
 
   let closing: Promise<void> | undefined;
@@ -58,8 +64,17 @@ async function logStartup(logger: Logger, config: Config, credentials: Credentia
     project: described.project ?? 'PROJECT_UNKNOWN',
   };
   const upstream = upstreamOrigin(target) + endpointPath(target);
-  logger.info(
-    { address, openaiBaseUrl: `${address}/v1`, location: config.location, endpoint: config.endpoint, upstream, ...described },
-    'vertex-openai-proxy listening',
-  );
+  const noProject = !('credentialError' in described) && !described.project;
+  const fields = {
+    address,
+    openaiBaseUrl: `${address}/v1`,
+    location: config.location,
+    endpoint: config.endpoint,
+    upstream,
+    ...described,
+    ...(noProject ? { projectError: NO_PROJECT_HELP } : {}),
+  };
+  // No credentials or no project: every request would get a 503, so say it now, with the fix.
+  if ('credentialError' in described || noProject) logger.warn(fields, 'vertex-openai-proxy listening');
+  else logger.info(fields, 'vertex-openai-proxy listening');
 }

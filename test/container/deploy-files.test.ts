@@ -21,14 +21,21 @@ function instructions(dockerfile: string): [string, string][] {
     });
 }
 
-t.test('Dockerfile: two stages on node:24-slim, production only, non-root, exec form', async (t) => {
+t.test('Dockerfile: build stages on node:24-slim, an image of production files only, non-root, exec form', async (t) => {
   const steps = instructions(read('Dockerfile'));
   const froms = steps.filter(([k]) => k === 'FROM').map(([, a]) => a);
-  t.same(froms, ['node:24-slim AS build', 'node:24-slim']);
-  const runtime = steps.slice(steps.findLastIndex(([k]) => k === 'FROM'));
+  t.same(froms, ['node:24-slim AS build', 'node:24-slim AS production-dependencies', 'node:24-slim']);
+  const starts = steps.flatMap(([k], i) => (k === 'FROM' ? [i] : []));
+  /** The instructions of the n-th stage. */
+  const stage = (n: number) => steps.slice(starts[n], starts[n + 1]);
+  const runtime = stage(2);
   const args = (keyword: string) => runtime.filter(([k]) => k === keyword).map(([, a]) => a);
 
-  t.ok(args('RUN').some((a) => /npm ci --omit=dev --ignore-scripts/.test(a)), 'runtime installs production dependencies only');
+  const runs = (part: [string, string][]) => part.filter(([k]) => k === 'RUN').map(([, a]) => a);
+  t.ok(runs(stage(1)).some((a) => /npm ci --omit=dev --ignore-scripts/.test(a)), 'production dependencies only, no install scripts');
+  t.ok(runs(stage(0)).some((a) => /npm ci --ignore-scripts/.test(a)), 'the build stage runs no install scripts either');
+  t.same(args('RUN'), [], 'the image itself runs no npm and reaches no registry');
+  t.ok(args('COPY').some((a) => /--from=production-dependencies \/app\/node_modules/.test(a)), 'copies node_modules/');
   t.ok(args('COPY').some((a) => /--from=build \/app\/dist/.test(a)), 'copies the compiled dist/');
   t.ok(args('COPY').some((a) => /--from=build \/app\/config/.test(a)), 'copies config/');
   const user = args('USER').at(-1) ?? '';
@@ -41,6 +48,18 @@ t.test('Dockerfile: two stages on node:24-slim, production only, non-root, exec 
   t.same(JSON.parse(args('CMD').at(-1) ?? 'null'), ['node', 'dist/cli.js'], 'exec form: node is PID 1');
 });
 
+t.test('Dockerfile: an extra CA for a TLS-inspecting proxy, as a build secret used by npm ci only', async (t) => {
+  const steps = instructions(read('Dockerfile'));
+  const npmCi = steps.filter(([k, a]) => k === 'RUN' && /npm ci\b/.test(a)).map(([, a]) => a);
+  t.equal(npmCi.length, 2, 'both build stages install');
+  for (const run of npmCi) {
+    t.match(run, /^--mount=type=secret,id=extra_ca /, 'the secret is mounted for this step only');
+    t.match(run, /NODE_EXTRA_CA_CERTS=\/run\/secrets\/extra_ca/, "Node's own CAs plus that one");
+  }
+  const mentions = steps.filter(([k, a]) => k !== 'RUN' && /extra_ca|NODE_EXTRA_CA_CERTS/.test(a));
+  t.same(mentions, [], 'no ARG or ENV keeps it');
+});
+
 t.test('.dockerignore: an allowlist', async (t) => {
   const lines = read('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'));
   t.equal(lines[0], '*', 'everything is out unless listed');
@@ -48,7 +67,7 @@ t.test('.dockerignore: an allowlist', async (t) => {
 });
 
 interface ComposeService {
-  environment?: Record<string, string>;
+  environment?: Record<string, string | null>;
   volumes?: string[];
   ports?: string[];
   command?: string[];
@@ -66,6 +85,9 @@ t.test('docker-compose.yml: loopback port, read-only ADC, a client by service na
   t.match(adc, /^\$\{HOME\}\/\.config\/gcloud:\/home\/node\/\.config\/gcloud:ro$/, "the user's gcloud directory, read-only");
   t.equal(proxy.environment?.CLOUDSDK_CONFIG, '/home/node/.config/gcloud', 'google-auth-library looks where it is mounted');
   t.equal(proxy.environment?.PROXY_ALLOWED_HOSTS, 'vertex-openai-proxy', 'serves the Host other containers use');
+  t.ok('PROXY_API_KEY' in (proxy.environment ?? {}) && proxy.environment?.PROXY_API_KEY === null, 'PROXY_API_KEY passed through from the shell by name');
+  const settings = read('docker-compose.yml').split('\n').filter((line) => !line.trim().startsWith('#'));
+  t.notMatch(settings.join('\n'), /\$\{\w+:?-\}/, 'no empty default, which podman-compose 1.0 leaves unexpanded');
   t.equal(client.environment?.OPENAI_BASE_URL, 'http://vertex-openai-proxy:8765/v1');
   t.equal(client.depends_on?.['vertex-openai-proxy']?.condition, 'service_healthy', "waits for the image's HEALTHCHECK");
   t.notMatch((client.command ?? []).join('\n'), /\$(?!\$)/, 'no `$` that compose would take for its own variable');

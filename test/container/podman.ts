@@ -8,10 +8,10 @@ import { createGzip } from 'node:zlib';
 import type { Test } from 'tap';
 import { freePort } from '../helpers/loopback.ts';
 
-/** runc and cgroupfs: crun fails on these machines' hybrid cgroups. */
+/** runc and cgroupfs by default: they also work where crun fails on hybrid cgroup hierarchies. */
 const command = (process.env.PODMAN ?? 'podman --runtime /usr/sbin/runc --cgroup-manager=cgroupfs').split(/\s+/).filter(Boolean);
 
-/** The ulimits podman's defaults exceed here; `run` and `build` need them. */
+/** Ulimits within what a container host may allow (podman's defaults can exceed it); `run` and `build` use them. */
 export const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
 export interface Result {

@@ -23,6 +23,8 @@ import { startFakeMetadata } from '../helpers/fake-metadata.ts';
 import { startFakeSts } from '../helpers/fake-sts.ts';
 import { chunk, startFakeVertex } from '../helpers/fake-vertex.ts';
 import { compressedImageBytes, podman, runContainer, ULIMITS, waitFor } from './podman.ts';
+// The compose file as podman-compose reads it, now that the container test has installed it.
+import './compose-tools.test.ts';
 
 const image = process.env.CONTAINER_IMAGE ?? '';
 const skip = image ? false : 'set CONTAINER_IMAGE (npm run test:container)';
@@ -109,7 +111,7 @@ t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGT
 
 interface ComposeProxy {
   user: string;
-  environment: Record<string, string>;
+  environment: Record<string, string | null>;
   volumes: string[];
   read_only?: boolean;
   cap_drop?: string[];
@@ -165,7 +167,14 @@ t.test("docker-compose.yml's proxy: its user, environment and read-only gcloud d
   chmodSync(adcFile, 0o600);
   for (const path of [adcFile, gcloudDir]) chownSync(path, uid, gid);
 
-  const env = Object.fromEntries(Object.entries(service.environment).map(([key, value]) => [key, interpolate(String(value), vars)]));
+  // A key without a value (PROXY_API_KEY) passes the shell's value through, or nothing.
+  const env = Object.fromEntries(
+    Object.entries(service.environment).flatMap(([key, value]) => {
+      if (value !== null) return [[key, interpolate(String(value), vars)]];
+      const passed = (vars as Record<string, string | undefined>)[key];
+      return passed ? [[key, passed]] : [];
+    }),
+  );
   const options = ['--user', user, '--volume', volume, ...(service.read_only ? ['--read-only', '--read-only-tmpfs=false'] : [])];
   for (const cap of service.cap_drop ?? []) options.push(`--cap-drop=${cap}`);
   for (const opt of service.security_opt ?? []) options.push('--security-opt', opt.replace(/:true$/, ''));

@@ -1,0 +1,37 @@
+// Why the daemon could not listen, in one line that names the setting to
+// change, with an exit code of its own: no stack trace for a port that is taken.
+
+/** EX_TEMPFAIL: the port may be free later (a service manager retries). */
+export const EXIT_PORT_IN_USE = 75;
+/** EX_CONFIG: HOST or PORT cannot work on this machine as set. */
+export const EXIT_BAD_LISTEN_SETTING = 78;
+
+export interface ListenFailure {
+  readonly message: string;
+  readonly exitCode: number;
+}
+
+interface ListenError {
+  readonly code?: unknown;
+  readonly syscall?: unknown;
+  readonly address?: unknown;
+  readonly port?: unknown;
+}
+
+/** The one line for a failed `listen`, or undefined for any other error. */
+export function listenFailure(err: unknown): ListenFailure | undefined {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ListenError;
+  if (e.syscall !== 'listen') return undefined;
+  const address = typeof e.address === 'string' ? e.address : undefined;
+  const port = typeof e.port === 'number' ? e.port : undefined;
+  if (e.code === 'EADDRINUSE' && port !== undefined) {
+    return { message: `port ${port} on ${address ?? 'this machine'} is in use; set PORT or --port`, exitCode: EXIT_PORT_IN_USE };
+  }
+  if (e.code === 'EACCES' && port !== undefined) {
+    return { message: `port ${port} on ${address ?? 'this machine'} needs privileges this user lacks; set PORT or --port to 1024 or above`, exitCode: EXIT_BAD_LISTEN_SETTING };
+  }
+  if (e.code === 'EADDRNOTAVAIL' && address !== undefined) {
+    return { message: `address ${address} is not on this machine; set HOST or --host (default 127.0.0.1)`, exitCode: EXIT_BAD_LISTEN_SETTING };
+  }
+  return undefined;
+}

@@ -1,0 +1,18 @@
+// What the daemon says at start when it can already tell that something is
+// wrong or risky: listening beyond this machine without an API key, and no
+// credentials or no project (before the first request fails with a 503).
+
+import { isLoopbackHost } from '../config/values.ts';
+
+/** The warning for a listener other machines or containers can reach without a key, if any. */
+export function exposureWarning(config: { readonly host: string; readonly port: number; readonly apiKeys: readonly string[] }): string | undefined {
+  if (isLoopbackHost(config.host) || config.apiKeys.length > 0) return undefined;
+  return (
+    `listening on ${config.host}, beyond this machine, without PROXY_API_KEY: anyone who can reach port ${config.port} ` +
+    'can spend your Google credentials. Set PROXY_API_KEY (clients send it as their API key), or HOST=127.0.0.1.'
+  );
+}
+
+export const NO_PROJECT_HELP =
+  'No Google Cloud project: set GOOGLE_CLOUD_PROJECT where the daemon starts (or `project` in the config file, ' +
+  'or `gcloud config set project PROJECT_ID`); until then requests get 503 project_unknown.';
