@@ -34,8 +34,14 @@ export function meter(stream: Readable, record: RequestRecord, reply: FastifyRep
     record.bytes += chunk.length;
     tap?.write(chunk);
   });
-  // Ended, broken off or cut: the tap learns what it can from what came.
-  if (tap) stream.once('close', () => tap.end());
+  if (tap) {
+    // On 'end' before the pipe's own listener ends the client's response, so a
+    // whole answer's signatures are noted before the client can have it all;
+    // 'close' covers an answer broken off or cut (end() runs once).
+    const finish = () => tap.end();
+    stream.once('end', finish);
+    stream.once('close', finish);
+  }
   // Fastify cuts the client's response when this fails; it cannot say why, we can.
   stream.once('error', (err: Error) => {
     if (!exchange.signal.aborted) reply.log.warn({ err }, 'upstream stream broke off; client response cut');
