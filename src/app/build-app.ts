@@ -39,7 +39,11 @@ export interface AppParts {
   /** The routes in force; a reload swaps them. */
   readonly routes: RouteTable;
   readonly metrics: ProxyMetrics;
-  /** Thought signatures Gemini 3 handed out, by tool-call id; shared by the chat and Responses routes. */
+  /**
+   * The process's one memory of Gemini 3 thought signatures by tool-call id:
+   * every route that relays chat answers notes them here, every route that
+   * sends a follow-up recalls them.
+   */
   readonly signatures: SignatureMemory;
   /** Stored responses for previous_response_id and GET/DELETE /v1/responses/{id}. */
   readonly responses: ResponseStore;
@@ -112,7 +116,15 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     failoverMaxWaitMs: config.failoverMaxWaitMs,
     onFailover: metrics.recordFailover,
   };
-  await app.register(passthroughRoutes, upstream);
+  await app.register(passthroughRoutes, {
+    ...upstream,
+    compat: {
+      signatures: parts.signatures,
+      signatureFallback: config.thoughtSignatures.fallback,
+      onBodyAdjusted: metrics.recordBodyAdjustment,
+      onSignaturesRemembered: metrics.recordSignaturesRemembered,
+    },
+  });
   await app.register(responsesRoutes, {
     upstream,
     store: parts.responses,

@@ -45,6 +45,8 @@ export interface Route {
   readonly responsesApi: ResponsesApiMode;
 }
 
+const NONE: readonly string[] = Object.freeze([]);
+
 export class Router {
   readonly #routes: ReadonlyMap<string, Route>;
   readonly #defaultRoute: Route;
@@ -54,7 +56,7 @@ export class Router {
       upstreamModel: undefined,
       targets: [targetFor(defaults, defaults.location, undefined)],
       headers: defaults.headers,
-      dropParams: defaults.dropParams ?? [],
+      dropParams: defaults.dropParams ?? NONE,
       responsesApi: 'translate',
     };
     this.#routes = new Map(Object.entries(models).map(([name, entry]) => [name, routeFor(defaults, entry)]));
@@ -76,7 +78,8 @@ function routeFor(defaults: RouteDefaults, entry: ModelRoute): Route {
     upstreamModel: entry.model,
     targets: locations.map((location) => targetFor(defaults, location, entry)),
     headers: entry.headers ? { ...defaults.headers, ...entry.headers } : defaults.headers,
-    dropParams: entry.dropParams ?? defaults.dropParams ?? [],
+    // A route's own list replaces the default one; `[]` drops nothing.
+    dropParams: entry.dropParams ?? defaults.dropParams ?? NONE,
     responsesApi: entry.responsesApi ?? 'translate',
   };
 }

@@ -1,5 +1,5 @@
-// Reads what the proxy needs from a request body — the top-level `model` and
-// `stream` — and checks that the bytes are one JSON object, without building
+// Reads what the proxy needs from a request body — the top-level `model`,
+// `stream` and member names — and checks that the bytes are one JSON object, without building
 // the object graph. JSON.parse of a 31 MB body of tiny objects takes over a
 // gigabyte; this walk holds one small stack. Features that must see more parse
 // fully themselves.
@@ -9,6 +9,8 @@ import { ProxyError } from '../errors/proxy-error.ts';
 export interface ScannedBody {
   readonly model: string | undefined;
   readonly stream: boolean;
+  /** The top-level member names, in body order (decoded; repeated if the body repeats one). */
+  readonly keys: readonly string[];
 }
 
 const QUOTE = 0x22;
@@ -49,6 +51,7 @@ class Scanner {
   #model: string | undefined;
   #modelSeen = false;
   #stream = false;
+  readonly #keys: string[] = [];
 
   constructor(raw: Buffer) {
     this.#raw = raw;
@@ -64,7 +67,7 @@ class Scanner {
     }
     this.#topObject();
     if (skipWhitespace(this.#raw, this.#i) !== this.#raw.length) throw this.#unexpected();
-    return { model: this.#model, stream: this.#stream };
+    return { model: this.#model, stream: this.#stream, keys: this.#keys };
   }
 
   #unexpected(): ScanError {
@@ -107,6 +110,7 @@ class Scanner {
 
   #member(keyBytes: Buffer, value: Buffer): void {
     const key = decodeString(keyBytes);
+    this.#keys.push(key);
     if (key === 'model') {
       // Routing would read one value and Vertex might read another.
       if (this.#modelSeen) throw new ProxyError('invalid_request_body', 'Request body has more than one top-level "model" key.');

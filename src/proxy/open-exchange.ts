@@ -41,6 +41,7 @@ export async function openExchange(context: UpstreamContext, request: ExchangeRe
     targets: plan.targets(request.operation, project),
     headers: route.headers,
     upstreamModel: route.upstreamModel,
+    dropParams: route.dropParams,
     token,
     signal: request.signal,
   });

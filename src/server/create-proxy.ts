@@ -38,6 +38,8 @@ export interface Proxy {
   readonly metrics: ProxyMetrics;
   /** The routes in force; a reload swaps them. */
   readonly routes: RouteTable;
+  /** Gemini 3 thought signatures noted from relayed answers, by tool-call id (one per process). */
+  readonly signatures: SignatureMemory;
   /** Closes the app and every part made here. */
   close(): Promise<void>;
 }
@@ -51,7 +53,8 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
   const agent = deps.dispatcher ? undefined : createUpstreamAgent(timeouts);
   const routes = new RouteTable(config);
   // One each per process: chat and Responses requests share what Gemini 3 signed.
-  const signatures = new SignatureMemory({ maxEntries: config.thoughtSignatures.maxEntries, ttlMs: config.thoughtSignatures.ttlMs, now });
+  const { maxEntries, ttlMs } = config.thoughtSignatures;
+  const signatures = new SignatureMemory({ maxEntries, ttlMs, now });
   const responses = new ResponseStore({ ...config.responsesStore, now });
   const app = await buildApp(config, {
     credentials,
@@ -68,7 +71,7 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
     if (!deps.credentials) credentials.close();
     await agent?.close();
   });
-  return { app, credentials, metrics, routes, close: () => app.close() };
+  return { app, credentials, metrics, routes, signatures, close: () => app.close() };
 }
 
 /** ADC as the daemon uses it: following its file, counted in metrics, each change of health logged once. */
