@@ -8,6 +8,7 @@ import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/h
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { post } from './helpers/requests.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
@@ -183,4 +184,28 @@ t.test('connections: a cap, and sockets that send no whole request are closed af
   const res = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
   t.equal(res.status, 200, 'new clients are served again');
   await res.text();
+});
+
+t.test('DNS rebinding: a foreign Host learns only ready or not from /readyz, and /metrics needs an allowed Host or the key', async (t) => {
+  const h = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'secret-project' } });
+  const foreign = { host: 'rebound.attacker.example:8765' };
+  const cold = await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign });
+  t.equal(cold.statusCode, 503);
+  t.equal(cold.json().error.code, 'not_ready', 'no reason for a foreign Host');
+  await waitFor(async () => (await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign })).statusCode === 200, 'the probe alone warms the token');
+  const ready = await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign });
+  t.same(ready.json(), { status: 'ready' }, 'no project, no token lifetime');
+  t.notMatch(ready.body, /secret-project/);
+  const local = await h.app.inject({ method: 'GET', url: '/readyz', headers: { host: '127.0.0.1:8765' } });
+  t.equal(local.json().project, 'secret-project', 'loopback still gets the details');
+  const metrics = await h.app.inject({ method: 'GET', url: '/metrics', headers: foreign });
+  t.equal(metrics.statusCode, 403);
+  t.notMatch(metrics.body, /secret-project|vertex_openai_proxy_/);
+  t.equal((await h.app.inject({ method: 'GET', url: '/healthz', headers: foreign })).statusCode, 200, '/healthz still answers any Host');
+
+  const keyed = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'secret-project', PROXY_API_KEY: 'k1' } });
+  const withKey = await keyed.app.inject({ method: 'GET', url: '/readyz', headers: { ...foreign, authorization: 'Bearer k1' } });
+  t.equal(withKey.json().project, 'secret-project', 'the API key opens the details for any Host');
+  const scrape = await keyed.app.inject({ method: 'GET', url: '/metrics', headers: { ...foreign, authorization: 'Bearer k1' } });
+  t.equal(scrape.statusCode, 200, 'and /metrics');
 });
