@@ -78,7 +78,7 @@ export const DEFAULTS: Record<FileKey, unknown> = {
   // Each client stream also holds an upstream socket: twice this stays under a common 8,192-descriptor limit.
   maxConnections: 4000,
   headersTimeoutSeconds: 10,
-  // Two bodies at the default limit; sized for the Kubernetes example's memory limit.
+  // Two bodies at the default limit; the Kubernetes example's memory limit is sized for it (npm run soak).
   bodyMemoryMb: 64,
   upstreamTimeoutSeconds: 600,
   shutdownGraceSeconds: 30,
