@@ -209,3 +209,17 @@ t.test('DNS rebinding: a foreign Host learns only ready or not from /readyz, and
   const scrape = await keyed.app.inject({ method: 'GET', url: '/metrics', headers: { ...foreign, authorization: 'Bearer k1' } });
   t.equal(scrape.statusCode, 200, 'and /metrics');
 });
+
+t.test('duplicate top-level "model" keys are refused with 400 before anything goes upstream', async (t) => {
+  const h = await startHarness(t);
+  const before = h.vertex.requests.length;
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: JSON_HEADERS,
+    payload: '{"model":"google/gemini-3.5-flash","messages":[{"role":"user","content":"hi"}],"model":"other-model"}',
+  });
+  t.equal(res.statusCode, 400);
+  assertOpenAIError(t, res.body, { code: 'invalid_request_body', type: 'invalid_request_error' });
+  t.equal(h.vertex.requests.length, before, 'nothing was sent upstream');
+});
