@@ -1,20 +1,48 @@
 // The benchmark's stand-in for Google, run in its own process (forked by
 // run.ts): a GCE metadata server that issues tokens with a real lifetime, and a
 // lean Vertex chat endpoint that accepts only those tokens while they are
-// unexpired. It logs nothing; run.ts asks for counters over IPC.
+// unexpired. It logs nothing; run.ts asks for counters over IPC. For the soak
+// (soak.ts) it also answers with errors, a gzip bomb, and large bodies.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipBomb } from './bomb.ts';
 import { chunk, completion } from '../test/helpers/fake-vertex.ts';
 import { EMAIL_PATH, PROJECT_PATH, TOKEN_PATH } from '../test/helpers/fake-metadata.ts';
 import { BENCH_MODEL, BENCH_PROJECT, VERTEX_CHAT_PATH, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
 
-/** Streams are shaped by the request body, so every path under test gets the same answer. */
+/** Answers are shaped by the request body, so every path under test gets the same answer. */
 interface StreamShape {
   bench_chunks?: number;
   bench_interval_ms?: number;
+  /** Answer this error status instead, with a Google-shaped body (429 also with Retry-After). */
+  bench_status?: number;
+  /** With bench_status: the error body is a gzip bomb (bomb.ts). */
+  bench_gzip_bomb?: boolean;
   stream?: boolean;
+  messages?: { content?: unknown }[];
 }
+
+// A translated (Responses API) request reaches us without the bench_* keys, which
+// the translation does not carry: its prompt spells the shape out instead.
+const SHAPE_IN_PROMPT = /bench_chunks=(\d+) bench_interval_ms=(\d+)/;
+
+function streamShape(body: StreamShape): [chunks: number, intervalMs: number] {
+  if (body.bench_chunks !== undefined) return [body.bench_chunks, body.bench_interval_ms ?? 150];
+  const prompt = body.messages?.at(-1)?.content;
+  const match = typeof prompt === 'string' ? SHAPE_IN_PROMPT.exec(prompt) : null;
+  return match ? [Number(match[1]), Number(match[2])] : [20, 150];
+}
+
+/**
+ * Bodies above this are not parsed (a 31 MB JSON.parse would cost this process
+ * a gigabyte) and get the plain answer after LARGE_BODY_HOLD_MS, as a model
+ * reading a large image takes a while; so large requests overlap in the proxy.
+ */
+const PARSED_BODY_LIMIT = 1024 * 1024;
+const LARGE_BODY_HOLD_MS = 1000;
+
+const BOMB = gzipBomb();
 
 const COMPLETION_BYTES = Buffer.from(JSON.stringify(completion(BENCH_MODEL)));
 const DONE = Buffer.from('data: [DONE]\n\n');
@@ -25,7 +53,7 @@ function sseChunk(index: number): Buffer {
 }
 
 const tokens = new Map<string, number>();
-const stats: UpstreamStats = { tokenFetches: 0, fetchTimes: [], chatRequests: 0, expiredTokens: 0, unknownTokens: 0 };
+const stats: UpstreamStats = { tokenFetches: 0, fetchTimes: [], chatRequests: 0, expiredTokens: 0, unknownTokens: 0, largeBodies: 0 };
 let lifetimeSeconds = 3600;
 let sequence = 0;
 
@@ -58,10 +86,30 @@ function vertex(req: IncomingMessage, res: ServerResponse): void {
     }
     stats.chatRequests++;
     if (!tokenIsLive(req.headers.authorization)) return unauthorized(res);
-    const shape = JSON.parse(Buffer.concat(parts).toString('utf8')) as StreamShape;
-    if (shape.stream) return stream(res, shape.bench_chunks ?? 20, shape.bench_interval_ms ?? 150);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': COMPLETION_BYTES.length }).end(COMPLETION_BYTES);
+    const body = Buffer.concat(parts);
+    if (body.length > PARSED_BODY_LIMIT) {
+      stats.largeBodies++;
+      return void setTimeout(() => completed(res), LARGE_BODY_HOLD_MS);
+    }
+    const shape = JSON.parse(body.toString('utf8')) as StreamShape;
+    if (shape.bench_status) return failed(res, shape.bench_status, shape.bench_gzip_bomb === true);
+    if (shape.stream) return stream(res, ...streamShape(shape));
+    completed(res);
   });
+}
+
+function completed(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': COMPLETION_BYTES.length }).end(COMPLETION_BYTES);
+}
+
+function failed(res: ServerResponse, status: number, bomb: boolean): void {
+  if (bomb) {
+    res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': BOMB.length }).end(BOMB);
+    return;
+  }
+  const body = JSON.stringify({ error: { code: status, message: `bench error ${status}`, status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL' } });
+  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(status === 429 ? { 'retry-after': '1' } : {}) };
+  res.writeHead(status, headers).end(body);
 }
 
 /** Chunk i goes out at start + i × interval (no drift), then [DONE] one interval after the last. */

@@ -142,7 +142,7 @@ export async function spawnProxy(
   upstream: Upstream,
   name: string,
   logLevel: string,
-  options: { entry?: ProxyEntry; nodeArgs?: string[] } = {},
+  options: { entry?: ProxyEntry; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ProxyProcess & { readyMs: number }> {
   const script = entryScript(options.entry ?? 'dist');
   const port = await freePort();
@@ -152,7 +152,7 @@ export async function spawnProxy(
   const child = track(
     spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
       cwd: ROOT,
-      env: proxyEnv(upstream, port, logLevel),
+      env: { ...proxyEnv(upstream, port, logLevel), ...options.env },
       stdio: ['ignore', log, log],
     }),
   );

@@ -16,6 +16,8 @@ export interface UpstreamStats {
   chatRequests: number;
   expiredTokens: number;
   unknownTokens: number;
+  /** Bodies above 1 MiB, answered without being parsed. */
+  largeBodies: number;
 }
 
 export interface UpstreamReady {

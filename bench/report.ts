@@ -2,9 +2,10 @@
 // bench/results.md: the targets first, then every figure per path.
 
 import type { LoadResult } from './load.ts';
+import { responsesSection, responsesTargets } from './report-responses.ts';
 import type { StreamResult } from './streams.ts';
 
-export type PathName = 'direct' | 'proxy' | 'proxy-warn' | 'proxy-semi' | 'nginx' | 'floor-stack' | 'floor-node';
+export type PathName = 'direct' | 'proxy' | 'proxy-responses' | 'proxy-warn' | 'proxy-semi' | 'nginx' | 'floor-stack' | 'floor-node';
 
 /** The V8 young-generation cap tried as a memory setting (see the report's notes). */
 export const SEMI_SPACE_OPTION = '--max-semi-space-size=8';
@@ -137,6 +138,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
       `${fixed(coldSrc, 0)} ms (median of ${report.coldStartMs.src.length}: ${report.coldStartMs.src.map((ms) => fixed(ms, 0)).join(', ')})`,
       met(coldSrc <= 500),
     ],
+    ...responsesTargets(report, of, fixed, met),
   ];
 
   const m = report.machine;
@@ -161,6 +163,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     ...rows,
     '',
     failures.length ? `Failed requests: ${failures.join('; ')}.` : 'Failed requests: none.',
+    ...responsesSection(report, of, fixed),
     ...floorSection(report, of),
     '',
     '## Setup',

@@ -1,7 +1,8 @@
 // The benchmark: the same requests sent directly to a fake Vertex, through this
 // proxy (with its defaults, at LOG_LEVEL=warn, and with a smaller V8 young
 // generation), and through nginx, in interleaved rounds (A B C … A B C …) so
-// machine noise hits every path alike. Chat load also goes through two
+// machine noise hits every path alike. Streams also go through the proxy's
+// Responses API (translated to chat upstream). Chat load also goes through two
 // reference servers (bench/floor/) that show what the stack, and Node, cost alone.
 // Prints a markdown table and writes it to bench/results.md.
 //
@@ -40,6 +41,8 @@ interface Path {
   readonly headers: Record<string, string>;
   /** Processes whose peak RSS counts for this path. */
   readonly pids: () => number[];
+  /** Streams through the Responses API (translated by the proxy) instead of chat. */
+  readonly api?: StreamSpec['api'];
 }
 
 function loadSpec(path: Path, connections: number, durationSeconds: number): LoadSpec {
@@ -50,6 +53,7 @@ function streamSpec(path: Path, mode: StreamSpec['mode']): StreamSpec {
   const concurrent = mode === 'concurrent';
   return {
     mode,
+    api: path.api ?? 'chat',
     url: path.url,
     headers: { 'content-type': 'application/json', ...path.headers },
     count: concurrent ? SETTINGS.streams : SETTINGS.ttfbStreams,
@@ -159,6 +163,10 @@ async function main(): Promise<void> {
     paths.push({ name: 'nginx', url: `${n.url}/v1/chat/completions`, headers: {}, pids: () => n.workerPids() });
   }
 
+  // Translated streams, beside the passthrough ones of the same process: streams only (no chat load).
+  const responses: Path = { name: 'proxy-responses', url: `${proxyInfo.url}/v1/responses`, headers: {}, api: 'responses', pids: () => [proxyInfo.child.pid as number] };
+  const streamPaths: Path[] = [...paths.slice(0, 2), responses, ...paths.slice(2)];
+
   // References for the chat scenarios only: how fast the stack alone, and Node alone, forward on this machine.
   const floors = [
     { name: 'floor-stack', ...(await spawnFloor('stack', upstream, token)) },
@@ -175,9 +183,9 @@ async function main(): Promise<void> {
   }
   for (const floor of floors) await stop(floor.child);
   progress(`time to first byte, ${SETTINGS.ttfbStreams} sequential streams per path`);
-  const ttfb = await interleaved(paths, SETTINGS.rounds, (p) => runChild<StreamResult>('streams.ts', streamSpec(p, 'sequential')));
+  const ttfb = await interleaved(streamPaths, SETTINGS.rounds, (p) => runChild<StreamResult>('streams.ts', streamSpec(p, 'sequential')));
   progress(`${SETTINGS.streams} concurrent streams of ${SETTINGS.streamChunks} chunks, ${SETTINGS.streamRounds} rounds`);
-  const streams = await interleaved(paths, SETTINGS.streamRounds, streamsWithRss);
+  const streams = await interleaved(streamPaths, SETTINGS.streamRounds, streamsWithRss);
   progress(`steady load with ${SETTINGS.tokenLifetimeSeconds} s tokens for ${SETTINGS.tokenLoadSeconds} s`);
   const tokens = await tokenLifetimeRun(upstream);
   progress(`cold start, ${SETTINGS.coldStarts} times each for dist/cli.js and src/cli.ts`);

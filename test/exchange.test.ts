@@ -25,6 +25,7 @@ function exchange(state: State = {}): Exchange {
     targets: TARGETS.slice(0, state.targets ?? 1),
     headers: {},
     upstreamModel: undefined,
+    dropParams: [],
     token: { value: 'ya29.first', expiresAt: Date.now() + 3_600_000 },
     signal: abort.signal,
   });

@@ -8,6 +8,7 @@ import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/h
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { post } from './helpers/requests.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
@@ -154,22 +155,71 @@ t.test('connections: a cap, and sockets that send no whole request are closed af
       });
       socket.on('error', () => {});
     });
+  const trickle = () =>
+    new Promise<{ closed: Promise<number> }>((resolve) => {
+      const opened = performance.now();
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+        resolve({ closed: new Promise((done) => socket.once('close', () => done(performance.now() - opened))) });
+      });
+      socket.on('error', () => {});
+      socket.resume();
+    });
+
   const idle = await Promise.all([open(), open(), open(), open()]);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  const extra = await open();
-  const extraLived = await extra.closed;
-  t.ok(extraLived < 400, `a connection over the cap is closed at once (${Math.round(extraLived)} ms)`);
-  const lived = await Promise.all(idle.map((socket) => socket.closed));
+  const newcomer = await open();
+  const oldestLived = await (idle[0] as { closed: Promise<number> }).closed;
+  t.ok(oldestLived < 400 + 100, `at the cap, the oldest silent connection makes room (${Math.round(oldestLived)} ms)`);
+  const lived = await Promise.all([...idle.slice(1), newcomer].map((socket) => socket.closed));
   for (const ms of lived) t.ok(ms < 5_000, `an idle connection is closed after the headers timeout (${Math.round(ms)} ms)`);
-  const trickling = await new Promise<number>((resolve) => {
-    const opened = performance.now();
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
-    socket.on('error', () => {});
-    socket.resume();
-    socket.once('close', () => resolve(performance.now() - opened));
-  });
-  t.ok(trickling < 5_000, `a connection that never finishes its headers is closed too (${Math.round(trickling)} ms)`);
+
+  const talking = await Promise.all([trickle(), trickle(), trickle(), trickle()]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const refusedLived = await (await open()).closed;
+  t.ok(refusedLived < 400, `when every connection has sent bytes, a newcomer over the cap is closed at once (${Math.round(refusedLived)} ms)`);
+  for (const ms of await Promise.all(talking.map((socket) => socket.closed))) {
+    t.ok(ms < 5_000, `a connection that never finishes its headers is closed too (${Math.round(ms)} ms)`);
+  }
   const res = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
   t.equal(res.status, 200, 'new clients are served again');
   await res.text();
+});
+
+t.test('DNS rebinding: a foreign Host learns only ready or not from /readyz, and /metrics needs an allowed Host or the key', async (t) => {
+  const h = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'secret-project' } });
+  const foreign = { host: 'rebound.attacker.example:8765' };
+  const cold = await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign });
+  t.equal(cold.statusCode, 503);
+  t.equal(cold.json().error.code, 'not_ready', 'no reason for a foreign Host');
+  await waitFor(async () => (await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign })).statusCode === 200, 'the probe alone warms the token');
+  const ready = await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign });
+  t.same(ready.json(), { status: 'ready' }, 'no project, no token lifetime');
+  t.notMatch(ready.body, /secret-project/);
+  const local = await h.app.inject({ method: 'GET', url: '/readyz', headers: { host: '127.0.0.1:8765' } });
+  t.equal(local.json().project, 'secret-project', 'loopback still gets the details');
+  const metrics = await h.app.inject({ method: 'GET', url: '/metrics', headers: foreign });
+  t.equal(metrics.statusCode, 403);
+  t.notMatch(metrics.body, /secret-project|vertex_openai_proxy_/);
+  t.equal((await h.app.inject({ method: 'GET', url: '/healthz', headers: foreign })).statusCode, 200, '/healthz still answers any Host');
+
+  const keyed = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'secret-project', PROXY_API_KEY: 'k1' } });
+  const withKey = await keyed.app.inject({ method: 'GET', url: '/readyz', headers: { ...foreign, authorization: 'Bearer k1' } });
+  t.equal(withKey.json().project, 'secret-project', 'the API key opens the details for any Host');
+  const scrape = await keyed.app.inject({ method: 'GET', url: '/metrics', headers: { ...foreign, authorization: 'Bearer k1' } });
+  t.equal(scrape.statusCode, 200, 'and /metrics');
+});
+
+t.test('duplicate top-level "model" keys are refused with 400 before anything goes upstream', async (t) => {
+  const h = await startHarness(t);
+  const before = h.vertex.requests.length;
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: JSON_HEADERS,
+    payload: '{"model":"google/gemini-3.5-flash","messages":[{"role":"user","content":"hi"}],"model":"other-model"}',
+  });
+  t.equal(res.statusCode, 400);
+  assertOpenAIError(t, res.body, { code: 'invalid_request_body', type: 'invalid_request_error' });
+  t.equal(h.vertex.requests.length, before, 'nothing was sent upstream');
 });

@@ -63,7 +63,11 @@ t.test('valid bodies: the same model and stream as JSON.parse', async (t) => {
   for (const text of VALID) {
     const json = JSON.parse(text) as Record<string, unknown>;
     const scanned = scanJsonBody(Buffer.from(text));
-    t.same(scanned, { model: typeof json.model === 'string' ? json.model : undefined, stream: json.stream === true }, text.slice(0, 60));
+    t.same(
+      scanned,
+      { model: typeof json.model === 'string' ? json.model : undefined, stream: json.stream === true, keys: Object.keys(json) },
+      text.slice(0, 60),
+    );
   }
 });
 
@@ -84,6 +88,10 @@ t.test('duplicate top-level model keys are refused; nested ones are not', async 
   t.throws(() => scanJsonBody(Buffer.from('{"model":"a","messages":[],"model":"b"}')), { statusCode: 400, code: 'invalid_request_body', message: /more than one top-level "model"/ });
   t.throws(() => scanJsonBody(Buffer.from('{"model":"a","mod\\u0065l":"b"}')), ProxyError, 'an escaped duplicate too');
   t.same(scanJsonBody(Buffer.from('{"model":"a","x":{"model":"b","model":"c"}}')).model, 'a');
+});
+
+t.test('top-level keys: in body order, decoded, nested ones left out, repeats kept', async (t) => {
+  t.same(scanJsonBody(Buffer.from('{"st\\u006fre":true,"a":{"metadata":1},"store":false}')).keys, ['store', 'a', 'store']);
 });
 
 t.test('a body of many small objects is scanned without building them', async (t) => {

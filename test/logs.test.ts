@@ -68,7 +68,7 @@ t.test('trace-level logs of a request mix hold no secrets and one line per reque
   t.equal((await call('no key')).status, 401);
   // 7. Embeddings, 8. an unsupported path.
   t.equal((await call('embeddings', { key: CLIENT_KEY, path: '/v1/embeddings', body: { model: 'text-embedding-005', input: 'hi' } })).status, 200);
-  t.equal((await call('not found', { key: CLIENT_KEY, path: '/v1/responses' })).status, 404);
+  t.equal((await call('not found', { key: CLIENT_KEY, path: '/v1/files' })).status, 404);
   // A request Node refuses outright, carrying keys in its headers: no request line, no key in logs.
   const refused = await rawRequest(base, {
     target: '/v1/chat completions',

@@ -145,16 +145,22 @@ t.test('failovers are counted by configured location and reason', async (t) => {
 
 t.test('who may read /metrics', async (t) => {
   const open = await startHarness(t);
-  const podIp = await open.app.inject({ method: 'GET', url: '/metrics', headers: { host: '10.1.2.3:8765' } });
-  t.equal(podIp.statusCode, 200, 'any Host, like the probes, so Prometheus can scrape a pod IP');
+  const rebound = await open.app.inject({ method: 'GET', url: '/metrics', headers: { host: 'attacker.example:8765' } });
+  t.equal(rebound.statusCode, 403, 'a foreign Host without the key (DNS rebinding) may not read it');
+  t.equal(rebound.json().error.code, 'host_not_allowed');
+  const listed = await startHarness(t, { env: { PROXY_ALLOWED_HOSTS: '10.1.2.3' } });
+  const podIp = await listed.app.inject({ method: 'GET', url: '/metrics', headers: { host: '10.1.2.3:8765' } });
+  t.equal(podIp.statusCode, 200, 'a pod IP listed in PROXY_ALLOWED_HOSTS may be scraped');
   const page = await open.app.inject({ method: 'GET', url: '/metrics', headers: { host: '127.0.0.1:8765', origin: 'https://evil.example' } });
   t.equal(page.statusCode, 403, 'foreign web pages may not read it');
   t.equal(page.json().error.code, 'origin_not_allowed');
 
   const keyed = await startHarness(t, { env: { PROXY_API_KEY: 'scrape-key,other-key' } });
   const anonymous = await keyed.app.inject({ method: 'GET', url: '/metrics', headers: { host: '10.1.2.3:8765' } });
-  t.equal(anonymous.statusCode, 401, 'PROXY_API_KEY protects it');
-  t.equal(anonymous.json().error.type, 'authentication_error');
+  t.equal(anonymous.statusCode, 403, 'a foreign Host without the key is refused');
+  const local = await keyed.app.inject({ method: 'GET', url: '/metrics', headers: { host: '127.0.0.1:8765' } });
+  t.equal(local.statusCode, 401, 'PROXY_API_KEY protects it on loopback too');
+  t.equal(local.json().error.type, 'authentication_error');
   const scraper = await keyed.app.inject({ method: 'GET', url: '/metrics', headers: { host: '10.1.2.3:8765', authorization: 'Bearer other-key' } });
   t.equal(scraper.statusCode, 200);
   t.notMatch(scraper.body, 'other-key');

@@ -58,7 +58,8 @@ t.test('unsupported paths and methods get an OpenAI-shaped 404 and never reach V
   const h = await startHarness(t);
   await h.listen();
   const cases: [string, string][] = [
-    ['POST', '/v1/responses'],
+    ['PUT', '/v1/responses'],
+    ['POST', '/v1/responses/resp_1'],
     ['GET', '/v1/chat/completions'],
     ['PUT', '/v1/chat/completions'],
     ['DELETE', '/v1/embeddings'],

@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { SignatureMemory } from '../compat/signature-memory.ts';
 import type { Config } from '../config/load.ts';
 import type { RouteTable } from '../config/routing.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
@@ -25,6 +26,8 @@ import type { Requestable } from '../proxy/dispatcher.ts';
 import { modelsRoutes } from '../proxy/models-route.ts';
 import type { UpstreamContext } from '../proxy/open-exchange.ts';
 import { passthroughRoutes } from '../proxy/passthrough-route.ts';
+import { responsesRoutes } from '../responses/route.ts';
+import type { ResponseStore } from '../responses/store.ts';
 import { answerErrors } from './error-handler.ts';
 
 export interface AppParts {
@@ -36,6 +39,14 @@ export interface AppParts {
   /** The routes in force; a reload swaps them. */
   readonly routes: RouteTable;
   readonly metrics: ProxyMetrics;
+  /**
+   * The process's one memory of Gemini 3 thought signatures by tool-call id:
+   * every route that relays chat answers notes them here, every route that
+   * sends a follow-up recalls them.
+   */
+  readonly signatures: SignatureMemory;
+  /** Stored responses for previous_response_id and GET/DELETE /v1/responses/{id}. */
+  readonly responses: ResponseStore;
 }
 
 /** Time to read a request from a client; responses may stream far longer. */
@@ -105,6 +116,22 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     failoverMaxWaitMs: config.failoverMaxWaitMs,
     onFailover: metrics.recordFailover,
   };
-  await app.register(passthroughRoutes, upstream);
+  await app.register(passthroughRoutes, {
+    ...upstream,
+    compat: {
+      signatures: parts.signatures,
+      signatureFallback: config.thoughtSignatures.fallback,
+      onBodyAdjusted: metrics.recordBodyAdjustment,
+      onSignaturesRemembered: metrics.recordSignaturesRemembered,
+    },
+  });
+  await app.register(responsesRoutes, {
+    upstream,
+    store: parts.responses,
+    signatures: parts.signatures,
+    signatureFallback: config.thoughtSignatures.fallback,
+    countDropped: metrics.recordResponsesDropped,
+    now,
+  });
   return app;
 }

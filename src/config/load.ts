@@ -9,6 +9,7 @@ import { ENTRY_KEYS as MODEL_ENTRY_KEYS, type ModelRoute } from './models.ts';
 import { unknownKeyLines } from './unknown-keys.ts';
 import { adcFile, type AdcFile } from './adc-file.ts';
 import { thoughtSignatureSettings, type ThoughtSignatureSettings } from './compat-settings.ts';
+import { responsesStoreSettings, type ResponsesStoreSettings } from './responses-settings.ts';
 import { DEFAULTS, FIELDS, type Field, type FileKey } from './settings.ts';
 import { ConfigError, isLoopbackHost, list, type ApiVersion } from './values.ts';
 import { parseYamlConfig } from './yaml.ts';
@@ -55,6 +56,8 @@ export interface Config {
   /** Top-level request keys removed before forwarding (a route's own list replaces it). */
   readonly dropParams: readonly string[];
   readonly thoughtSignatures: ThoughtSignatureSettings;
+  /** Bounds of the store behind previous_response_id and GET/DELETE /v1/responses/{id}. */
+  readonly responsesStore: ResponsesStoreSettings;
 }
 
 export interface ConfigSources {
@@ -117,6 +120,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     adcFile: adcFile(env),
     dropParams: v.dropParams,
     thoughtSignatures: thoughtSignatureSettings(v.thoughtSignatureFallback, v.thoughtSignatureMemory, v.thoughtSignatureTtlSeconds),
+    responsesStore: responsesStoreSettings(v.responsesStoreEntries, v.responsesStoreMb, v.responsesStoreTtlSeconds),
   });
 }
 

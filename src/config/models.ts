@@ -5,6 +5,7 @@
 import { ConfigError, ENDPOINT, fail, headerMap, LOCATION, oneOf, origin, pattern, PROJECT } from './values.ts';
 import type { ApiVersion } from './values.ts';
 import { parseDropParams } from './compat-settings.ts';
+import { parseResponsesApi, type ResponsesApiMode } from './responses-settings.ts';
 
 export interface ModelRoute {
   /** The name sent upstream; set only when it differs from the entry's own name. */
@@ -18,9 +19,11 @@ export interface ModelRoute {
   readonly headers: Readonly<Record<string, string>> | undefined;
   /** Replaces the top-level dropParams for this route; `[]` drops nothing. */
   readonly dropParams: readonly string[] | undefined;
+  /** How POST /v1/responses is served for this model (responses-settings.ts); default: translated. */
+  readonly responsesApi: ResponsesApiMode | undefined;
 }
 
-export const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers', 'dropParams'];
+export const ENTRY_KEYS = ['model', 'project', 'location', 'apiVersion', 'endpoint', 'baseUrl', 'headers', 'dropParams', 'responsesApi'];
 const MODEL_NAME = /^[\w][\w.@:/-]{0,199}$/;
 
 const parseLocation = pattern(LOCATION, 'a Vertex AI location such as us-central1, europe-west4, global, us or eu');
@@ -58,6 +61,7 @@ function parseEntry(name: string, raw: unknown, key: string): ModelRoute {
     baseUrl: optional('baseUrl', origin),
     headers: optional('headers', headerMap),
     dropParams: optional('dropParams', parseDropParams),
+    responsesApi: optional('responsesApi', parseResponsesApi),
   };
 }
 
@@ -100,5 +104,6 @@ function inherit(alias: ModelRoute, target: ModelRoute, targetName: string): Mod
     baseUrl: alias.baseUrl ?? target.baseUrl,
     headers: alias.headers || target.headers ? { ...target.headers, ...alias.headers } : undefined,
     dropParams: alias.dropParams ?? target.dropParams,
+    responsesApi: alias.responsesApi ?? target.responsesApi,
   };
 }

@@ -3,6 +3,7 @@
 // with no config at all).
 
 import type { ModelRoute } from './models.ts';
+import type { ResponsesApiMode } from './responses-settings.ts';
 import type { ApiVersion } from './values.ts';
 
 export type { ApiVersion };
@@ -26,6 +27,8 @@ export interface RouteDefaults {
   readonly location: string;
   readonly endpoint: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Top-level request keys removed before forwarding; a route's own list replaces it. */
+  readonly dropParams?: readonly string[] | undefined;
 }
 
 export type RouteTarget = Omit<EndpointTarget, 'project'> & { readonly project: string | undefined };
@@ -36,14 +39,26 @@ export interface Route {
   /** At least one; more than one means failover, in this order. */
   readonly targets: readonly RouteTarget[];
   readonly headers: Readonly<Record<string, string>>;
+  /** The route's own dropParams, else the top-level list. */
+  readonly dropParams: readonly string[];
+  /** How POST /v1/responses is served: translated to Chat Completions, or forwarded to the endpoint's own /responses. */
+  readonly responsesApi: ResponsesApiMode;
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 export class Router {
   readonly #routes: ReadonlyMap<string, Route>;
   readonly #defaultRoute: Route;
 
   constructor(defaults: RouteDefaults, models: Readonly<Record<string, ModelRoute>> = {}) {
-    this.#defaultRoute = { upstreamModel: undefined, targets: [targetFor(defaults, defaults.location, undefined)], headers: defaults.headers };
+    this.#defaultRoute = {
+      upstreamModel: undefined,
+      targets: [targetFor(defaults, defaults.location, undefined)],
+      headers: defaults.headers,
+      dropParams: defaults.dropParams ?? NONE,
+      responsesApi: 'translate',
+    };
     this.#routes = new Map(Object.entries(models).map(([name, entry]) => [name, routeFor(defaults, entry)]));
   }
 
@@ -63,6 +78,9 @@ function routeFor(defaults: RouteDefaults, entry: ModelRoute): Route {
     upstreamModel: entry.model,
     targets: locations.map((location) => targetFor(defaults, location, entry)),
     headers: entry.headers ? { ...defaults.headers, ...entry.headers } : defaults.headers,
+    // A route's own list replaces the default one; `[]` drops nothing.
+    dropParams: entry.dropParams ?? defaults.dropParams ?? NONE,
+    responsesApi: entry.responsesApi ?? 'translate',
   };
 }
 

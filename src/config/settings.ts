@@ -4,6 +4,7 @@
 
 import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds } from './compat-settings.ts';
 import { parseModels } from './models.ts';
+import { parseStoreEntries, parseStoreMb, parseStoreTtlSeconds, RESPONSES_DEFAULTS } from './responses-settings.ts';
 import { boolean, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './values.ts';
 
 /** How long one token fetch (or project lookup) may take: PROXY_TOKEN_TIMEOUT_SECONDS. */
@@ -51,6 +52,9 @@ export const FIELDS = {
   thoughtSignatureFallback: { env: ['PROXY_THOUGHT_SIGNATURE_FALLBACK'], parse: parseSignatureFallback },
   thoughtSignatureMemory: { env: ['PROXY_THOUGHT_SIGNATURE_MEMORY'], parse: parseSignatureMemory },
   thoughtSignatureTtlSeconds: { env: ['PROXY_THOUGHT_SIGNATURE_TTL_SECONDS'], parse: parseSignatureTtlSeconds },
+  responsesStoreEntries: { env: ['PROXY_RESPONSES_STORE_ENTRIES'], parse: parseStoreEntries },
+  responsesStoreMb: { env: ['PROXY_RESPONSES_STORE_MB'], parse: parseStoreMb },
+  responsesStoreTtlSeconds: { env: ['PROXY_RESPONSES_STORE_TTL_SECONDS'], parse: parseStoreTtlSeconds },
 } satisfies Record<string, Field>;
 
 /** Every environment variable that is a setting, PROXY_CONFIG first. */
@@ -74,7 +78,7 @@ export const DEFAULTS: Record<FileKey, unknown> = {
   // Each client stream also holds an upstream socket: twice this stays under a common 8,192-descriptor limit.
   maxConnections: 4000,
   headersTimeoutSeconds: 10,
-  // Two bodies at the default limit; sized for the Kubernetes example's memory limit.
+  // Two bodies at the default limit; the Kubernetes example's memory limit is sized for it (npm run soak).
   bodyMemoryMb: 64,
   upstreamTimeoutSeconds: 600,
   shutdownGraceSeconds: 30,
@@ -84,5 +88,6 @@ export const DEFAULTS: Record<FileKey, unknown> = {
   failoverMaxWaitSeconds: 5,
   metadataServer: false,
   ...COMPAT_DEFAULTS,
+  ...RESPONSES_DEFAULTS,
 };
 

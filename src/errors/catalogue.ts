@@ -21,7 +21,8 @@ const PERMISSION_HELP =
   'Or log in again with `gcloud auth application-default login`.';
 
 /** The paths the proxy serves, for the 404 message (a test checks it against the routes). */
-export const SUPPORTED_PATHS = 'POST /v1/chat/completions, /v1/completions, /v1/embeddings, and GET /v1/models (also without /v1)';
+export const SUPPORTED_PATHS =
+  'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET and DELETE /v1/responses/{id}, and GET /v1/models (also without /v1)';
 
 type Message = string | ((detail: string) => string);
 
@@ -43,7 +44,7 @@ export const ERROR_CATALOGUE = {
   previous_response_not_found: [404, (id) => `Previous response with id '${id}' not found.`],
   item_not_found: [404, (id) => `Item with id '${id}' not found.`],
   // Local safety
-  host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it.`],
+  host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it (or, for /metrics, send PROXY_API_KEY).`],
   origin_not_allowed: [403, (origin) => `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],
   invalid_preflight: [400, 'OPTIONS is only answered as a CORS preflight (Origin and Access-Control-Request-Method).'],
   invalid_api_key: [401, 'Missing or wrong API key for this proxy (see PROXY_API_KEY).'],
@@ -52,6 +53,7 @@ export const ERROR_CATALOGUE = {
   credentials_expired: [503, 'Google rejected the stored credentials (invalid_grant). Run `gcloud auth application-default login` again.'],
   credentials_permission_denied: [503, (detail) => `Google denied the token request: ${detail}. ${PERMISSION_HELP}`],
   token_unavailable: [503, (detail) => `Could not get a Google access token: ${detail}. ${FIX_HINT}`],
+  not_ready: [503, 'Not ready.'],
   project_unknown: [503, 'No Google Cloud project configured and ADC reports none. Set GOOGLE_CLOUD_PROJECT (or `gcloud config set project PROJECT_ID`).'],
   // Upstream
   upstream_unreachable: [502, (cause) => `Could not reach Vertex AI: ${cause}`],

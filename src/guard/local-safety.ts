@@ -23,6 +23,16 @@ declare module 'fastify' {
     anyHost?: boolean;
     /** No API key needed (probes; the metadata paths, whose clients cannot send one). */
     noKey?: boolean;
+    /** Answered for a foreign `Host` only with the API key (/metrics: scrapes by pod IP send it). */
+    anyHostWithKey?: boolean;
+  }
+  interface FastifyRequest {
+    /**
+     * Came by a `Host` this proxy does not serve, without the API key: a web
+     * page after DNS rebinding looks like this. `anyHost` routes answer it
+     * without details.
+     */
+    foreignHost: boolean;
   }
 }
 
@@ -90,8 +100,10 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     }
     const policy = request.routeOptions.config;
     const host = hostOnly(request.headers.host ?? '');
-    if (!policy?.anyHost && hosts !== 'any' && !hosts.has(host)) {
-      return new ProxyError('host_not_allowed', host);
+    if (hosts !== 'any' && !hosts.has(host)) {
+      const keyed = (policy?.anyHost || policy?.anyHostWithKey) && keyMatches?.(presentedKey(request)) === true;
+      if (!policy?.anyHost && !keyed) return new ProxyError('host_not_allowed', host);
+      request.foreignHost = !keyed;
     }
     // Every route, probes included: /readyz names the project, so web pages may not read it.
     const origin = request.headers.origin;
@@ -111,6 +123,8 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     return undefined;
   }
 
+  app.decorateRequest('foreignHost', false);
+
   // Callback style: on the hot path, an async hook costs a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     const denial = refusal(request);
@@ -120,7 +134,7 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
 
   // Origins that reach this point passed the check above, so CORS may reflect them.
   // Browsers hide other response headers from a page unless exposed.
-  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 600, exposedHeaders: ['x-request-id', 'retry-after'] });
+  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600, exposedHeaders: ['x-request-id', 'retry-after'] });
 }
 
 export const localSafety = fp(guard, { name: 'local-safety' });

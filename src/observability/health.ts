@@ -2,10 +2,10 @@
 // serves (it never touches credentials, so it answers while they are missing);
 // /readyz says a request could get a token (and a project) right now.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Credentials } from '../credentials/adc-credentials.ts';
 import { credentialError, tokenPendingError } from '../credentials/errors.ts';
-import { sendError } from '../errors/proxy-error.ts';
+import { ProxyError, sendError } from '../errors/proxy-error.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 
 /** /readyz answers within this, whatever the credential source does. */
@@ -35,8 +35,10 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     return { status: 'ok' };
   });
 
-  app.get('/readyz', PROBE, async (_request, reply) => {
+  app.get('/readyz', PROBE, async (request, reply) => {
     reply.header('cache-control', 'no-store');
+    // A foreign Host may be a web page after DNS rebinding: ready or not, no project, no reason.
+    if (request.foreignHost) return readinessOnly(reply, credentials);
     try {
       // The same path a request takes: from memory while the token is good,
       // a (single-flight) fetch otherwise, so recovery needs no restart. A
@@ -53,6 +55,13 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       return sendError(reply, credentialError(err));
     }
   });
+}
+
+function readinessOnly(reply: FastifyReply, credentials: Credentials) {
+  if (credentials.peek() !== undefined) return { status: 'ready' };
+  // Starts a fetch, so a cold daemon still becomes ready on probes alone.
+  credentials.getToken().catch(() => {});
+  return sendError(reply, new ProxyError('not_ready'));
 }
 
 function withinReadyWait<T>(work: Promise<T>, stateNow: () => unknown): Promise<T> {

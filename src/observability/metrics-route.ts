@@ -1,12 +1,13 @@
 // GET /metrics: the Prometheus text of this app's collectors.
 //
-// Access: /metrics answers any Host, like the probes, so Prometheus can scrape
-// a pod IP or service name without listing it in PROXY_ALLOWED_HOSTS. It still
-// requires PROXY_API_KEY when one is set (Prometheus sends it with
-// `authorization: { credentials: … }`): the counts and model names are the
-// operator's business, and a key-protected proxy should not publish them to
-// whoever can reach the port. Browser pages from foreign origins are refused
-// as everywhere else. The guard does all of that from the route's policy.
+// Access: the counts, the project and the model names are the operator's
+// business. /metrics needs a loopback or allowed Host, as every route does,
+// so a web page that rebinds a name to 127.0.0.1 cannot read it; a scrape by
+// pod IP or service name lists that name in PROXY_ALLOWED_HOSTS or sends
+// PROXY_API_KEY (Prometheus: `authorization: { credentials: … }`). With a key
+// configured, the key is needed whatever the Host. Browser pages from foreign
+// origins are refused as everywhere else. The guard does all of that from the
+// route's policy.
 
 import type { FastifyInstance } from 'fastify';
 import type { AccessToken, Clock } from '../credentials/token-cache.ts';
@@ -23,7 +24,7 @@ export interface MetricsRouteOptions {
 export async function metricsRoutes(app: FastifyInstance, options: MetricsRouteOptions): Promise<void> {
   const { metrics } = options;
   metrics.trackToken(options.peekToken, options.now);
-  app.get(METRICS_PATH, { config: { anyHost: true, quietLog: true } }, async (_request, reply) => {
+  app.get(METRICS_PATH, { config: { anyHostWithKey: true, quietLog: true } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -31,6 +31,13 @@ export interface RequestOutcome {
   readonly firstByteSeconds?: number;
 }
 
+/** What the Gemini 3 compatibility layer did to one request body (compat/upstream-body.ts). */
+export interface BodyAdjustment {
+  readonly dropped: readonly string[];
+  readonly restored: number;
+  readonly sentinels: number;
+}
+
 export class ProxyMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'route' | 'model' | 'status'>;
@@ -42,6 +49,11 @@ export class ProxyMetrics {
   readonly #tokenRefreshFailures: Counter;
   readonly #credentialReloads: Counter;
   readonly #failovers: Counter<'from' | 'to' | 'reason'>;
+  readonly #responsesDropped: Counter<'kind' | 'type'>;
+  readonly #paramsDropped: Counter<'param'>;
+  readonly #signaturesRestored: Counter;
+  readonly #signatureSentinels: Counter;
+  readonly #signaturesRemembered: Counter;
   #peekToken: (() => AccessToken | undefined) | undefined;
   #now: Clock = Date.now;
   // prom-client hashes a label object on every call; children are cached by a plain key instead.
@@ -99,6 +111,33 @@ export class ProxyMetrics {
       labelNames: ['from', 'to', 'reason'],
       registers,
     });
+    this.#responsesDropped = new Counter({
+      name: `${PREFIX}responses_dropped_total`,
+      help: 'Responses API tools and input items with no Chat Completions form (built-in tools), dropped from translated requests, by kind (tool, item) and type.',
+      labelNames: ['kind', 'type'],
+      registers,
+    });
+    this.#paramsDropped = new Counter({
+      name: `${PREFIX}params_dropped_total`,
+      help: 'Top-level request keys removed before forwarding, by key (names from the dropParams config only).',
+      labelNames: ['param'],
+      registers,
+    });
+    this.#signaturesRestored = new Counter({
+      name: `${PREFIX}thought_signatures_restored_total`,
+      help: 'Tool calls of chat requests given back the thought signature the proxy remembered for them.',
+      registers,
+    });
+    this.#signatureSentinels = new Counter({
+      name: `${PREFIX}thought_signature_sentinels_total`,
+      help: "Assistant messages of chat requests given Google's skip_thought_signature_validator: their signature was unknown.",
+      registers,
+    });
+    this.#signaturesRemembered = new Counter({
+      name: `${PREFIX}thought_signatures_remembered_total`,
+      help: 'Tool-call thought signatures noted from relayed chat answers.',
+      registers,
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -118,6 +157,22 @@ export class ProxyMetrics {
   /** For routing's failover hook. Locations come from the config, so labels stay bounded. */
   readonly recordFailover = (event: FailoverEvent): void => {
     this.#failovers.labels(event.from, event.to, event.status === undefined ? 'connect_error' : String(event.status)).inc();
+  };
+
+  /** `type` must come from a bounded set (the Responses route maps unknown types to `other`). */
+  readonly recordResponsesDropped = (kind: string, type: string): void => {
+    this.#responsesDropped.labels(kind, type).inc();
+  };
+
+  /** Counts what was changed in a request body before forwarding. Dropped names come from the config: bounded labels. */
+  readonly recordBodyAdjustment = (adjustment: BodyAdjustment): void => {
+    for (const param of adjustment.dropped) this.#paramsDropped.labels(param).inc();
+    if (adjustment.restored > 0) this.#signaturesRestored.inc(adjustment.restored);
+    if (adjustment.sentinels > 0) this.#signatureSentinels.inc(adjustment.sentinels);
+  };
+
+  readonly recordSignaturesRemembered = (count: number): void => {
+    if (count > 0) this.#signaturesRemembered.inc(count);
   };
 
   requestStarted(): void {

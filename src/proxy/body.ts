@@ -10,11 +10,14 @@ export class JsonBody {
   readonly raw: Buffer;
   readonly model: string | undefined;
   readonly stream: boolean;
+  /** Top-level member names: a feature that needs a key the body lacks does nothing. */
+  readonly keys: readonly string[];
 
   constructor(raw: Buffer, scanned: ScannedBody) {
     this.raw = raw;
     this.model = scanned.model;
     this.stream = scanned.stream;
+    this.keys = scanned.keys;
   }
 }
 

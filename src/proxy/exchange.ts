@@ -28,6 +28,8 @@ export interface ExchangeStart {
   readonly headers: Readonly<Record<string, string>>;
   /** Set for aliases: the `model` value Vertex must receive. */
   readonly upstreamModel: string | undefined;
+  /** The route's top-level request keys to remove before forwarding. */
+  readonly dropParams: readonly string[];
   readonly token: AccessToken;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
@@ -53,6 +55,7 @@ export class Exchange {
   readonly targets: readonly ResolvedTarget[];
   readonly headers: Readonly<Record<string, string>>;
   readonly upstreamModel: string | undefined;
+  readonly dropParams: readonly string[];
   readonly signal: AbortSignal;
   /** The token the next send carries. */
   token: AccessToken;
@@ -65,6 +68,7 @@ export class Exchange {
     this.targets = start.targets;
     this.headers = start.headers;
     this.upstreamModel = start.upstreamModel;
+    this.dropParams = start.dropParams;
     this.signal = start.signal;
     this.token = start.token;
   }

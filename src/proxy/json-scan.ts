@@ -1,15 +1,17 @@
-// Reads what the proxy needs from a request body — the top-level `model` and
-// `stream` — and checks that the bytes are one JSON object, without building
+// Reads what the proxy needs from a request body — the top-level `model`,
+// `stream` and member names — and checks that the bytes are one JSON object, without building
 // the object graph. JSON.parse of a 31 MB body of tiny objects takes over a
 // gigabyte; this walk holds one small stack. Features that must see more parse
 // fully themselves.
 
 import { ProxyError } from '../errors/proxy-error.ts';
-import { decodeString, memberName, TRUE } from './json-members.ts';
+import { stringAt, TRUE } from './json-members.ts';
 
 export interface ScannedBody {
   readonly model: string | undefined;
   readonly stream: boolean;
+  /** The top-level member names, in body order (decoded; repeated if the body repeats one). */
+  readonly keys: readonly string[];
 }
 
 const QUOTE = 0x22;
@@ -50,6 +52,7 @@ class Scanner {
   #model: string | undefined;
   #modelSeen = false;
   #stream = false;
+  readonly #keys: string[] = [];
 
   constructor(raw: Buffer) {
     this.#raw = raw;
@@ -65,7 +68,7 @@ class Scanner {
     }
     this.#topObject();
     if (skipWhitespace(this.#raw, this.#i) !== this.#raw.length) throw this.#unexpected();
-    return { model: this.#model, stream: this.#stream };
+    return { model: this.#model, stream: this.#stream, keys: this.#keys };
   }
 
   #unexpected(): ScanError {
@@ -106,15 +109,16 @@ class Scanner {
     }
   }
 
-  /** A top-level member, by byte offsets: only `model` and `stream` are read, without copying the rest. */
+  /** A top-level member, by byte offsets: its name is kept (for dropParams); only `model` and `stream` values are read. */
   #member(keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
     const raw = this.#raw;
-    const key = memberName(raw, keyStart, keyEnd);
+    const key = stringAt(raw, keyStart, keyEnd);
+    this.#keys.push(key);
     if (key === 'model') {
       // Routing would read one value and Vertex might read another.
       if (this.#modelSeen) throw new ProxyError('invalid_request_body', 'Request body has more than one top-level "model" key.');
       this.#modelSeen = true;
-      this.#model = raw[valueStart] === QUOTE ? decodeString(raw.subarray(valueStart, valueEnd)) : undefined;
+      this.#model = raw[valueStart] === QUOTE ? stringAt(raw, valueStart, valueEnd) : undefined;
     } else if (key === 'stream') {
       this.#stream = valueEnd - valueStart === 4 && raw.compare(TRUE, 0, 4, valueStart, valueEnd) === 0;
     }

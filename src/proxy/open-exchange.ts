@@ -58,6 +58,7 @@ function exchangeFor(route: Route, plan: Plan, request: ExchangeRequest, token: 
     targets: plan.targets(request.operation, project),
     headers: route.headers,
     upstreamModel: route.upstreamModel,
+    dropParams: route.dropParams,
     token,
     signal: request.signal,
   });

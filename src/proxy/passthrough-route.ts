@@ -1,31 +1,52 @@
 // The passthrough routes: OpenAI paths in, the route's Vertex endpoint out,
-// the client's bytes forwarded as sent (an alias's model spliced in), the
-// shared token attached and the answer streamed back unbuffered, through
-// @fastify/http-proxy (reply-from over undici). The exchange (exchange.ts)
-// decides what each upstream answer means; this file only wires it.
+// the client's bytes forwarded as sent (unless Vertex needs them changed:
+// compat/upstream-body.ts), the shared token attached and the answer streamed
+// back unbuffered, through @fastify/http-proxy (reply-from over undici). The
+// exchange (exchange.ts) decides what each upstream answer means; this file
+// only wires it.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
+import type { SignatureMemory } from '../compat/signature-memory.ts';
+import { upstreamBody } from '../compat/upstream-body.ts';
 import { credentialError } from '../credentials/errors.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
-import type { RequestRecord } from '../observability/request-record.ts';
+import type { BodyAdjustment } from '../observability/metrics.ts';
 import { JsonBody } from './body.ts';
 import { withAbortSignal } from './dispatcher.ts';
 import { sendUpstreamError } from './error-answer.ts';
 import type { Exchange } from './exchange.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
-import { replaceTopLevelModel } from './model-rewrite.ts';
 import { openExchange, openExchangeNow, type UpstreamContext } from './open-exchange.ts';
+import { isIdentity, meter, sendAsBase64Embeddings, signatureTap } from './relay.ts';
 import { upstreamFailure } from './upstream-failure.ts';
 import { OPERATIONS, type Operation } from './upstream-url.ts';
 
 /** A forwarded request: its exchange and the bytes it sends upstream. */
 interface Passthrough {
   readonly exchange: Exchange;
-  /** The client's bytes, or them with an alias's model spliced in. */
+  /** The client's bytes, or them as Vertex needs them; made once, resent as they are (401 replay, failover). */
   readonly payload: Buffer;
+  /** Embeddings asked for base64: the float answer is converted. */
+  readonly base64: boolean;
+  /** A Gemini 3 chat request: its answer's thought signatures are noted. */
+  readonly tapSignatures: boolean;
+}
+
+/** The Gemini 3 compatibility parts of the passthrough (issue 13). */
+export interface PassthroughCompat {
+  /** The process's one signature memory: noted from chat answers, recalled for follow-ups. */
+  readonly signatures: SignatureMemory;
+  /** Give Gemini 3 tool calls whose signature is unknown Google's sentinel. */
+  readonly signatureFallback: boolean;
+  readonly onBodyAdjusted?: (adjustment: BodyAdjustment) => void;
+  readonly onSignaturesRemembered?: (count: number) => void;
+}
+
+export interface PassthroughOptions extends UpstreamContext {
+  readonly compat: PassthroughCompat;
 }
 
 declare module 'fastify' {
@@ -41,7 +62,9 @@ interface ReplyFromResponse {
   readonly stream: Readable;
 }
 
-export async function passthroughRoutes(app: FastifyInstance, context: UpstreamContext): Promise<void> {
+export async function passthroughRoutes(app: FastifyInstance, context: PassthroughOptions): Promise<void> {
+  const { compat } = context;
+  const signaturePolicy = { memory: compat.signatures, fallback: compat.signatureFallback };
   app.decorateRequest('passthrough', null);
 
   // Callback style: with a cached token and a known project (nearly always) no promise is made.
@@ -53,10 +76,17 @@ export async function passthroughRoutes(app: FastifyInstance, context: UpstreamC
     // and a client that leaves while we wait for one is not missed.
     record.model = body.model;
     record.stream = body.stream;
-    const opening = { model: body.model, operation: OPERATIONS.get(request.routeOptions.url ?? '') as Operation, signal: record.signal };
+    const operation = OPERATIONS.get(request.routeOptions.url ?? '') as Operation;
+    const opening = { model: body.model, operation, signal: record.signal };
     const ready = (exchange: Exchange): void => {
-      const payload = exchange.upstreamModel === undefined ? body.raw : replaceTopLevelModel(body.raw, exchange.upstreamModel);
-      request.passthrough = { exchange, payload };
+      const { upstreamModel, dropParams } = exchange;
+      const upstream = upstreamBody({ operation, raw: body.raw, keys: body.keys, model: body.model, upstreamModel, dropParams }, signaturePolicy);
+      if (upstream.dropped.length > 0 || upstream.restored > 0 || upstream.sentinels > 0 || upstream.base64) {
+        const { dropped, restored, sentinels, base64 } = upstream;
+        request.log.debug({ dropped, restored, sentinels, base64 }, 'request body adjusted for Vertex');
+        compat.onBodyAdjusted?.(upstream);
+      }
+      request.passthrough = { exchange, payload: upstream.body, base64: upstream.base64, tapSignatures: upstream.tapSignatures };
       done();
     };
     const now = openExchangeNow(context, opening);
@@ -82,23 +112,31 @@ export async function passthroughRoutes(app: FastifyInstance, context: UpstreamC
     // Client query strings are dropped: nothing a client sends may shape the upstream URL.
     queryString: () => '',
     rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => {
-      const { exchange } = request.passthrough as Passthrough;
-      return upstreamRequestHeaders(headers, {
+      const { exchange, base64 } = request.passthrough as Passthrough;
+      const upstream = upstreamRequestHeaders(headers, {
         token: exchange.token.value,
         quotaProject: context.quotaProject ?? exchange.token.quotaProject,
         extra: exchange.headers,
       });
+      // The answer is re-encoded, so it must come as plain JSON.
+      if (base64) upstream['accept-encoding'] = 'identity';
+      return upstream;
     },
     rewriteHeaders: (headers: IncomingHttpHeaders) => clientResponseHeaders(headers),
     onResponse: (request: FastifyRequest, reply: FastifyReply, res: ReplyFromResponse) => {
-      const { exchange } = request.passthrough as Passthrough;
+      const passthrough = request.passthrough as Passthrough;
+      const { exchange } = passthrough;
       const record = request.record;
       record.upstreamStatus = res.statusCode;
       const step = exchange.onAnswer(res.statusCode, res.headers, context.failoverMaxWaitMs);
       switch (step.kind) {
-        case 'relay':
+        case 'relay': {
           if (record.stream) record.streamStarted();
-          return void reply.send(meter(res.stream, record, reply, exchange));
+          const tap = passthrough.tapSignatures ? signatureTap(res.headers, compat.signatures, compat.onSignaturesRemembered) : undefined;
+          const stream = meter(res.stream, record, reply, exchange, tap);
+          if (passthrough.base64 && res.statusCode === 200 && isIdentity(res.headers)) return sendAsBase64Embeddings(reply, stream, exchange);
+          return void reply.send(stream);
+        }
         case 'error':
           return void sendUpstreamError(reply, { statusCode: res.statusCode, headers: res.headers, body: res.stream }, record).catch((err: unknown) => {
             reply.log.error({ err }, 'could not relay the upstream error');
@@ -179,19 +217,4 @@ export async function passthroughRoutes(app: FastifyInstance, context: UpstreamC
 function discard(reply: FastifyReply, res: ReplyFromResponse): void {
   res.stream.on('error', () => {}).resume();
   for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
-}
-
-/** Counts bytes and time to first byte without altering or buffering the stream. */
-function meter(stream: Readable, record: RequestRecord, reply: FastifyReply, exchange: Exchange): Readable {
-  // Paused first, so the listener cannot start the flow before Fastify pipes it.
-  stream.pause();
-  stream.on('data', (chunk: Buffer) => {
-    record.firstByte();
-    record.bytes += chunk.length;
-  });
-  // Fastify cuts the client's response when this fails; it cannot say why, we can.
-  stream.once('error', (err: Error) => {
-    if (!exchange.signal.aborted) reply.log.warn({ err }, 'upstream stream broke off; client response cut');
-  });
-  return stream;
 }

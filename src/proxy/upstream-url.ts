@@ -5,7 +5,8 @@ import type { EndpointTarget } from '../config/routing.ts';
 
 export type { EndpointTarget };
 
-export type Operation = 'chat/completions' | 'completions' | 'embeddings';
+/** `responses` is reached only by routes set to `responsesApi: native` (responses/native-call.ts). */
+export type Operation = 'chat/completions' | 'completions' | 'embeddings' | 'responses';
 
 /** Client paths we forward, each mapped to a fixed operation. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map([

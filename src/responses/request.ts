@@ -80,7 +80,9 @@ export function toChatRequest(body: unknown, options: RequestOptions = {}): Tran
   if (offered.length > 0) {
     chat.tools = offered;
     if (choice.toolChoice !== undefined) chat.tool_choice = choice.toolChoice;
-    if (request.parallel_tool_calls != null) chat.parallel_tool_calls = request.parallel_tool_calls;
+    // parallel_tool_calls is not among the parameters Google lists for its OpenAI
+    // endpoint (a field Vertex does not know fails the request); Gemini decides
+    // on parallel calls itself. It is still echoed in the response object.
   }
   const format = responseFormat(request.text?.format);
   if (format !== undefined) chat.response_format = format;

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '../app/build-app.ts';
+import { SignatureMemory } from '../compat/signature-memory.ts';
 import type { Config } from '../config/load.ts';
 import { RouteTable } from '../config/routing.ts';
 import { createAdcCredentials, type Credentials } from '../credentials/adc-credentials.ts';
@@ -13,6 +14,7 @@ import { CredentialStatus } from '../credentials/status.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 import { ProxyMetrics } from '../observability/metrics.ts';
 import { abortable, createUpstreamAgent, type Requestable } from '../proxy/dispatcher.ts';
+import { ResponseStore } from '../responses/store.ts';
 import { limitConnections } from './connections.ts';
 
 export interface ProxyDeps {
@@ -36,6 +38,8 @@ export interface Proxy {
   readonly metrics: ProxyMetrics;
   /** The routes in force; a reload swaps them. */
   readonly routes: RouteTable;
+  /** Gemini 3 thought signatures noted from relayed answers, by tool-call id (one per process). */
+  readonly signatures: SignatureMemory;
   /** Closes the app and every part made here. */
   close(): Promise<void>;
 }
@@ -48,6 +52,10 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
   const agent = deps.dispatcher ? undefined : createUpstreamAgent(timeouts);
   const routes = new RouteTable(config);
+  // One each per process: chat and Responses requests share what Gemini 3 signed.
+  const { maxEntries, ttlMs } = config.thoughtSignatures;
+  const signatures = new SignatureMemory({ maxEntries, ttlMs, now });
+  const responses = new ResponseStore({ ...config.responsesStore, now });
   const app = await buildApp(config, {
     credentials,
     dispatcher: deps.dispatcher ?? abortable(agent as NonNullable<typeof agent>, timeouts),
@@ -55,13 +63,15 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
     routes,
     metrics,
     now,
+    signatures,
+    responses,
   });
   limitConnections(app.server, config);
   app.addHook('onClose', async () => {
     if (!deps.credentials) credentials.close();
     await agent?.close();
   });
-  return { app, credentials, metrics, routes, close: () => app.close() };
+  return { app, credentials, metrics, routes, signatures, close: () => app.close() };
 }
 
 /** ADC as the daemon uses it: following its file, counted in metrics, each change of health logged once. */

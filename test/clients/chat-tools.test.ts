@@ -3,7 +3,8 @@
 // LangChain's bindTools + ToolMessage, the Agents SDK in chat_completions mode
 // (streaming). On Gemini 2.5 the byte-for-byte proxy already carries them; on
 // Gemini 3 the fake refuses a follow-up whose tool call lost its thought
-// signature, as Vertex does, so the proxy must put it back.
+// signature, as Vertex does: each of these clients drops it, and the proxy
+// puts back the one it noted while relaying the answer.
 
 import t from 'tap';
 import * as aiSdk from './drive-ai-sdk.ts';
@@ -11,21 +12,19 @@ import * as agents from './drive-agents.ts';
 import * as langchain from './drive-langchain.ts';
 import * as openai from './drive-openai.ts';
 import type { Target } from './drive-openai.ts';
-import { assertSignaturesCarried, assertVertexAccepted, chatRequests, NEEDS_SIGNATURES, startProxy, textOf } from './proxy.ts';
+import { assertSignaturesCarried, assertVertexAccepted, chatRequests, startProxy, textOf } from './proxy.ts';
 import { FINAL_TEXT, GEMINI_3, MODEL, TOOL_NAME, TOOL_RESULT, toolLoop } from './weather.ts';
 
 interface Loop {
   readonly name: string;
   readonly run: (target: Target) => Promise<{ text: string | null }>;
-  /** Why its Gemini 3 run waits, if the client drops the signature today. */
-  readonly gemini3Skip?: string;
 }
 
 const LOOPS: readonly Loop[] = [
-  { name: 'openai SDK runTools, streaming', run: openai.chatRunTools, gemini3Skip: NEEDS_SIGNATURES },
-  { name: 'AI SDK openai.chat() generateText', run: aiSdk.chatGenerateTextTools, gemini3Skip: NEEDS_SIGNATURES },
-  { name: 'LangChain ChatOpenAI bindTools + ToolMessage', run: langchain.chatBindTools, gemini3Skip: NEEDS_SIGNATURES },
-  { name: "Agents SDK setOpenAIAPI('chat_completions'), streamed run", run: agents.chatStreamTool, gemini3Skip: NEEDS_SIGNATURES },
+  { name: 'openai SDK runTools, streaming', run: openai.chatRunTools },
+  { name: 'AI SDK openai.chat() generateText', run: aiSdk.chatGenerateTextTools },
+  { name: 'LangChain ChatOpenAI bindTools + ToolMessage', run: langchain.chatBindTools },
+  { name: "Agents SDK setOpenAIAPI('chat_completions'), streamed run", run: agents.chatStreamTool },
 ];
 
 for (const loop of LOOPS) {
@@ -48,7 +47,7 @@ for (const loop of LOOPS) {
     assertVertexAccepted(t, h.vertex);
   });
 
-  t.test(`${loop.name}: tool loop on Gemini 3 keeps the thought signature`, { skip: loop.gemini3Skip ?? false }, async (t) => {
+  t.test(`${loop.name}: tool loop on Gemini 3 keeps the thought signature`, async (t) => {
     const { h, target } = await startProxy(t);
     h.vertex.chat.script = toolLoop();
     const result = await loop.run(target(GEMINI_3));

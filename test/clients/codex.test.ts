@@ -6,10 +6,10 @@
 
 import t from 'tap';
 import { CODEX_FINAL_TEXT, codexExec, codexScript } from './drive-codex.ts';
-import { assertSignaturesCarried, assertVertexAccepted, chatRequests, NEEDS_RESPONSES, startProxy, textOf } from './proxy.ts';
+import { assertSignaturesCarried, assertVertexAccepted, chatRequests, startProxy, textOf } from './proxy.ts';
 import { GEMINI_3 } from './weather.ts';
 
-t.test('codex exec runs a shell tool through the proxy and reports its output', { skip: NEEDS_RESPONSES, timeout: 55_000 }, async (t) => {
+t.test('codex exec runs a shell tool through the proxy and reports its output', { timeout: 55_000 }, async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.chat.script = codexScript;
   const run = await codexExec(target(GEMINI_3), { timeoutMs: 45_000 });

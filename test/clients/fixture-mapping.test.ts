@@ -12,12 +12,6 @@ import type { ChatMessage } from './proxy.ts';
 import type { RecordedCall } from './recorder.ts';
 
 const DIR = new URL('../fixtures/clients/', import.meta.url);
-// Codex sends parallel_tool_calls: true, which the mapping keeps. Google's list of
-// supported parameters does not name it, so the strict fake refuses it.
-const UNDECIDED: Record<string, string> = {
-  'codex-exec':
-    'parallel_tool_calls is kept, but it is not in Google’s list of supported parameters: drop it, or confirm Vertex accepts it and add it to VERTEX_CHAT_FIELDS',
-};
 
 for (const file of readdirSync(DIR).filter((name) => name.endsWith('.json'))) {
   const name = file.replace(/\.json$/, '');
@@ -33,7 +27,7 @@ for (const file of readdirSync(DIR).filter((name) => name.endsWith('.json'))) {
     t.test(`${name} #${index}: Responses → Chat Completions`, async (t) => {
       const dropped: DroppedFeature[] = [];
       const { chat } = toChatRequest(body, { onDropped: (feature) => dropped.push(feature) });
-      t.same(unknownFields(chat as unknown as Record<string, unknown>), [], 'only fields Vertex accepts', { todo: UNDECIDED[name] ?? false });
+      t.same(unknownFields(chat as unknown as Record<string, unknown>), [], 'only fields Vertex accepts');
       t.equal(chat.model, body.model);
       t.equal(chat.stream ?? false, body.stream === true);
       if (chat.stream) t.same(chat.stream_options, { include_usage: true });

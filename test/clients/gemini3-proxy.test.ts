@@ -9,7 +9,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import { fakeMetadataEnv } from '../helpers/cli.ts';
 import { startDaemon, startDaemonWithFakes } from '../helpers/daemon.ts';
 import { REJECTED_BY_VERTEX } from '../helpers/vertex-chat-fields.ts';
-import { assertVertexAccepted, chatRequests, NEEDS_DROP_PARAMS, NEEDS_SIGNATURES, startProxy } from './proxy.ts';
+import { assertVertexAccepted, chatRequests, startProxy } from './proxy.ts';
 import { CLIENT_KEY, FINAL_TEXT, GEMINI_3, MODEL, PROMPT, TOOL_DESCRIPTION, TOOL_NAME, TOOL_PARAMETERS, TOOL_RESULT, toolLoop } from './weather.ts';
 
 const SENTINEL = 'skip_thought_signature_validator';
@@ -39,7 +39,7 @@ async function toolTurn(openai: OpenAI, model = GEMINI_3): Promise<{ callId: str
   return { callId: call.id, text: second.choices[0]?.message.content ?? null };
 }
 
-t.test('signatures: remembered while the proxy runs, the sentinel after a restart', { skip: NEEDS_SIGNATURES }, async (t) => {
+t.test('signatures: remembered while the proxy runs, the sentinel after a restart', async (t) => {
   const first = await startDaemonWithFakes(t);
   first.vertex.chat.script = toolLoop();
   const before = await toolTurn(client(first.url));
@@ -83,7 +83,7 @@ t.test('a signature the client sends back itself is forwarded untouched', async 
   assertVertexAccepted(t, h.vertex);
 });
 
-t.test('chat with store, metadata, prompt_cache_key succeeds; those keys never reach Vertex', { skip: NEEDS_DROP_PARAMS }, async (t) => {
+t.test('chat with store, metadata, prompt_cache_key succeeds; those keys never reach Vertex', async (t) => {
   const { h, target } = await startProxy(t);
   const openai = client(target().baseURL.replace(/\/v1$/, ''));
   const chat = await openai.chat.completions.create({

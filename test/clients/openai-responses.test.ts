@@ -10,10 +10,8 @@ import { APIError } from 'openai';
 import type { ServerResponse } from 'node:http';
 import { USAGE } from '../helpers/chat-answers.ts';
 import * as openai from './drive-openai.ts';
-import { assertSignaturesCarried, assertVertexAccepted, chatRequests, NEEDS_RESPONSES, startProxy, textOf } from './proxy.ts';
+import { assertSignaturesCarried, assertVertexAccepted, chatRequests, startProxy, textOf } from './proxy.ts';
 import { FINAL_TEXT, GEMINI_3, MODEL, PLAIN_TEXT, PROMPT, TOOL_NAME, TOOL_RESULT, toolLoop } from './weather.ts';
-
-const skip = NEEDS_RESPONSES;
 
 /** The HTTP status a call failed with (0 if it did not fail). */
 function failedWith(promise: Promise<unknown>): Promise<number | undefined> {
@@ -23,7 +21,7 @@ function failedWith(promise: Promise<unknown>): Promise<number | undefined> {
   );
 }
 
-t.test('responses.create: plain text', { skip }, async (t) => {
+t.test('responses.create: plain text', async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.chat.script = toolLoop();
   const { response, text } = await openai.responsesPlain(target());
@@ -40,7 +38,7 @@ t.test('responses.create: plain text', { skip }, async (t) => {
   assertVertexAccepted(t, h.vertex);
 });
 
-t.test('responses.create: instructions become the system message', { skip }, async (t) => {
+t.test('responses.create: instructions become the system message', async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.chat.script = toolLoop();
   t.equal((await openai.responsesInstructions(target())).text, PLAIN_TEXT);
@@ -56,7 +54,7 @@ t.test('responses.create: instructions become the system message', { skip }, asy
 });
 
 for (const model of [MODEL, GEMINI_3]) {
-  t.test(`responses.create: a function tool over two turns (${model})`, { skip }, async (t) => {
+  t.test(`responses.create: a function tool over two turns (${model})`, async (t) => {
     const { h, target } = await startProxy(t);
     h.vertex.chat.script = toolLoop();
     const { calls, second, text } = await openai.responsesTools(target(model));
@@ -79,7 +77,7 @@ for (const model of [MODEL, GEMINI_3]) {
   });
 }
 
-t.test('previous_response_id rebuilds the conversation; retrieve and delete serve the stored response', { skip }, async (t) => {
+t.test('previous_response_id rebuilds the conversation; retrieve and delete serve the stored response', async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.chat.script = toolLoop();
   const { second, third, text } = await openai.responsesPrevious(target(GEMINI_3));
@@ -106,14 +104,14 @@ t.test('previous_response_id rebuilds the conversation; retrieve and delete serv
   t.ok(third.id);
 });
 
-t.test('store: false is not kept', { skip }, async (t) => {
+t.test('store: false is not kept', async (t) => {
   const { target } = await startProxy(t);
   const client = openai.client(target());
   const response = await client.responses.create({ model: MODEL, input: 'hi', store: false });
   t.equal(await failedWith(client.responses.retrieve(response.id)), 404);
 });
 
-t.test('responses.stream: the event sequence, in order, and the text', { skip }, async (t) => {
+t.test('responses.stream: the event sequence, in order, and the text', async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.chat.script = toolLoop();
   const { events, text, final } = await openai.responsesStream(target());
@@ -140,7 +138,7 @@ t.test('responses.stream: the event sequence, in order, and the text', { skip },
   assertVertexAccepted(t, h.vertex);
 });
 
-t.test('responses.parse: a zod text format becomes response_format', { skip }, async (t) => {
+t.test('responses.parse: a zod text format becomes response_format', async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.chat.script = () => ({ text: openai.FORECAST_JSON });
   const { parsed } = await openai.responsesParse(target());
@@ -149,7 +147,7 @@ t.test('responses.parse: a zod text format becomes response_format', { skip }, a
   assertVertexAccepted(t, h.vertex);
 });
 
-t.test('a Vertex error before the stream is an OpenAI error with its status', { skip }, async (t) => {
+t.test('a Vertex error before the stream is an OpenAI error with its status', async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.next((_req, _body, res: ServerResponse) => {
     res.writeHead(429, { 'content-type': 'application/json' });
@@ -158,7 +156,7 @@ t.test('a Vertex error before the stream is an OpenAI error with its status', { 
   t.equal(await failedWith(openai.responsesStream(target())), 429);
 });
 
-t.test('an upstream that breaks off mid-stream ends with response.failed', { skip }, async (t) => {
+t.test('an upstream that breaks off mid-stream ends with response.failed', async (t) => {
   const { h, target } = await startProxy(t);
   h.vertex.next((_req, _body, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });

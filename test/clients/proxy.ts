@@ -9,9 +9,6 @@ import type { FakeVertex } from '../helpers/fake-vertex.ts';
 import type { Target } from './drive-openai.ts';
 import { MODEL } from './weather.ts';
 
-export const NEEDS_RESPONSES = 'needs POST /v1/responses (issue 10)';
-export const NEEDS_SIGNATURES = 'needs signature memory (issue 13)';
-export const NEEDS_DROP_PARAMS = 'needs dropParams (issue 13)';
 
 export interface Proxy {
   readonly h: Harness;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Test } from 'tap';
 import { Agent } from 'undici';
 import { loadConfig, type Config } from '../../src/config/load.ts';
+import type { SignatureMemory } from '../../src/compat/signature-memory.ts';
 import type { RouteTable } from '../../src/config/routing.ts';
 import type { Credentials } from '../../src/credentials/adc-credentials.ts';
 import type { Clock } from '../../src/credentials/token-cache.ts';
@@ -27,6 +28,8 @@ export interface Harness {
   readonly config: Config;
   /** The live route table, for reload tests. */
   readonly routes: RouteTable;
+  /** The app's memory of Gemini 3 thought signatures. */
+  readonly signatures: SignatureMemory;
   readonly logger: Logger;
   /** Every log line the app wrote, raw. */
   readonly logs: string[];
@@ -62,7 +65,7 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   // The daemon's own assembly (createProxy); only a CA-trusting pool replaces its upstream dispatcher.
   const trusting = options.trustFixtureCa ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } }) : undefined;
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
-  const { app, credentials, metrics, routes } = await createProxy(config, {
+  const { app, credentials, metrics, routes, signatures } = await createProxy(config, {
     logger,
     now: options.now,
     dispatcher: trusting ? abortable(trusting, timeouts) : undefined,
@@ -76,6 +79,7 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
     metrics,
     config,
     routes,
+    signatures,
     logger,
     logs: capture.lines,
     url: '',

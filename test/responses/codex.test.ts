@@ -12,7 +12,7 @@ const fixture = (name: string): Record<string, unknown> =>
 t.test('Codex first turn: developer and user messages, its tools, nothing Vertex rejects', async (t) => {
   const dropped: DroppedFeature[] = [];
   const { chat: body, names, input } = toChatRequest(fixture('codex-turn1.request.json'), { onDropped: (d) => dropped.push(d) });
-  t.same(Object.keys(body).sort(), ['messages', 'model', 'parallel_tool_calls', 'reasoning_effort', 'stream', 'stream_options', 'tool_choice', 'tools']);
+  t.same(Object.keys(body).sort(), ['messages', 'model', 'reasoning_effort', 'stream', 'stream_options', 'tool_choice', 'tools']);
   t.same(body.messages.map((m) => m.role), ['system', 'system', 'user', 'user']);
   t.match(body.messages[0], { content: /^You are Codex/ });
   t.match(body.messages[1], { content: /<permissions instructions>/ });

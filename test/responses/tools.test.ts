@@ -40,8 +40,10 @@ t.test('tool_choice in every form', async (t) => {
   t.throws(() => chat(tools, { type: 'allowed_tools', mode: 'maybe', tools: [] }), { code: 'invalid_request_body' });
 });
 
-t.test('parallel_tool_calls goes along only with tools', async (t) => {
-  t.equal(toChatRequest({ model: 'm', input: 'x', tools: [fn('a')], parallel_tool_calls: false }).chat.parallel_tool_calls, false);
+t.test('parallel_tool_calls never goes upstream (not in Google\'s list), but is echoed back', async (t) => {
+  const withTools = toChatRequest({ model: 'm', input: 'x', tools: [fn('a')], parallel_tool_calls: false });
+  t.notOk('parallel_tool_calls' in withTools.chat);
+  t.equal(withTools.request.parallel_tool_calls, false);
   t.notOk('parallel_tool_calls' in toChatRequest({ model: 'm', input: 'x', parallel_tool_calls: false }).chat);
 });
 

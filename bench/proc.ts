@@ -1,0 +1,60 @@
+// What a process holds right now, read from /proc (Linux): resident memory and
+// open file descriptors, sampled on a timer for the soak's trends.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Resident set size (VmRSS) in MB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+/** Open file descriptors: sockets, the log file, epoll, and Node's own. */
+export function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+export interface Sample {
+  /** Seconds since sampling began. */
+  t: number;
+  rssMb: number;
+  fds: number;
+}
+
+/** Samples `pid` now and every `everyMs` until stop(). */
+export function sample(pid: number, everyMs: number): { samples: Sample[]; stop: () => Sample[] } {
+  const samples: Sample[] = [];
+  const started = performance.now();
+  const take = (): void => {
+    try {
+      samples.push({ t: (performance.now() - started) / 1000, rssMb: rssMb(pid), fds: fdCount(pid) });
+    } catch {
+      // The process has exited; the caller sees it in its own checks.
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    samples,
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
+
+/** Least-squares slope of y over t, per minute. */
+export function slopePerMinute(points: readonly { t: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const meanT = points.reduce((s, p) => s + p.t, 0) / n;
+  const meanY = points.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.t - meanT) * (p.y - meanY);
+    den += (p.t - meanT) ** 2;
+  }
+  return den === 0 ? Number.NaN : (num / den) * 60;
+}

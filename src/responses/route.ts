@@ -1,0 +1,60 @@
+// The Responses API: POST /v1/responses (translated to Chat Completions, or
+// forwarded as it is for routes set to `responsesApi: native`), and GET and
+// DELETE /v1/responses/{id} from the store. Also without the /v1 prefix, like
+// every other path of the proxy. Requests pass the same hooks as chat: local
+// safety, the body budget, the JSON check, the log line and metrics.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyError } from '../errors/proxy-error.ts';
+import { JsonBody } from '../proxy/body.ts';
+import { ClientGoneError } from '../proxy/upstream-call.ts';
+import { previousResponseNotFound } from './errors.ts';
+import { serveNative } from './native-call.ts';
+import { serveTranslated, type TranslatedOptions } from './translated-call.ts';
+
+export type ResponsesRouteOptions = TranslatedOptions;
+
+interface ById {
+  Params: { id: string };
+}
+
+export async function responsesRoutes(app: FastifyInstance, options: ResponsesRouteOptions): Promise<void> {
+  const { store } = options;
+
+  async function create(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const body = request.body;
+    if (!(body instanceof JsonBody)) throw new ProxyError('unsupported_media_type');
+    const record = request.record;
+    // Before any await: the log line names the model even when no token comes.
+    record.model = body.model;
+    record.stream = body.stream;
+    const route = options.upstream.routes.resolve(body.model);
+    try {
+      if (route.responsesApi === 'native') return await serveNative(request, reply, body, options.upstream);
+      return await serveTranslated(request, reply, JSON.parse(body.raw.toString('utf8')), route, options);
+    } catch (err) {
+      if (!(err instanceof ClientGoneError)) throw err;
+      // Not a failure: the client left, so its upstream request was cut on purpose.
+      request.log.debug('client went away before the upstream answered; upstream request aborted');
+      return reply.code(499).send();
+    }
+  }
+
+  async function retrieve(request: FastifyRequest<ById>): Promise<unknown> {
+    const stored = store.get(request.params.id);
+    if (stored === undefined) throw previousResponseNotFound(request.params.id);
+    return stored.response;
+  }
+
+  async function remove(request: FastifyRequest<ById>): Promise<unknown> {
+    const { id } = request.params;
+    if (!store.delete(id)) throw previousResponseNotFound(id);
+    return { id, object: 'response', deleted: true };
+  }
+
+  for (const prefix of ['/v1', '']) {
+    app.post(`${prefix}/responses`, create);
+    app.get<ById>(`${prefix}/responses/:id`, retrieve);
+    app.delete<ById>(`${prefix}/responses/:id`, remove);
+  }
+}
