@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import OpenAI from 'openai';
-import { MAX_MODEL_LABELS, modelLabeler } from '../src/observability/metrics.ts';
+import { MAX_MODEL_LABELS, modelLabeler } from '../src/observability/model-labels.ts';
 import { googleError } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
 import { Gate } from './helpers/streams.ts';

@@ -4,9 +4,9 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import cors from '@fastify/cors';
 import fp from 'fastify-plugin';
 import { ProxyError, sendError } from '../errors/proxy-error.ts';
+import { answerCors } from './cors.ts';
 
 export interface GuardOptions {
   /** The address the daemon listens on; clients may name it in `Host`. */
@@ -112,8 +112,7 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     }
     if (policy?.noKey) return undefined;
     if (request.method === 'OPTIONS') {
-      // Browsers send no credentials on a preflight. @fastify/cors would answer
-      // a non-preflight OPTIONS in plain text, so refuse it here.
+      // Browsers send no credentials on a preflight; any other OPTIONS is refused.
       const preflight = origin !== undefined && request.headers['access-control-request-method'] !== undefined;
       return preflight ? undefined : new ProxyError('invalid_preflight');
     }
@@ -128,13 +127,13 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
   // Callback style: on the hot path, an async hook costs a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     const denial = refusal(request);
-    if (denial) sendError(reply, denial);
-    else done();
+    if (denial) return void sendError(reply, denial);
+    // Origins that reach this point passed the check above, so CORS may reflect them.
+    if (!answerCors(request, reply)) done();
   });
 
-  // Origins that reach this point passed the check above, so CORS may reflect them.
-  // Browsers hide other response headers from a page unless exposed.
-  await app.register(cors, { origin: true, methods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600, exposedHeaders: ['x-request-id', 'retry-after'] });
+  // Preflights are answered by the hook; the route only lets them be routed.
+  app.options('*', (_request, reply) => reply.send());
 }
 
 export const localSafety = fp(guard, { name: 'local-safety' });

@@ -3,15 +3,13 @@
 // Label values come from bounded sets only: route patterns, configured model
 // names, status codes and configured locations; never raw paths or user input.
 
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CredentialEvents } from '../credentials/adc-credentials.ts';
 import type { FailoverEvent } from '../proxy/failover.ts';
 import type { AccessToken, Clock } from '../credentials/token-cache.ts';
+import { RouteHistogram, type HistogramCell } from './route-histogram.ts';
 
 const PREFIX = 'vertex_openai_proxy_';
-
-/** Model names beyond this many configured ones are counted as `other`. */
-export const MAX_MODEL_LABELS = 100;
 
 // Chat answers take from under a second to minutes (reasoning models).
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -41,10 +39,12 @@ export interface BodyAdjustment {
 export class ProxyMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'route' | 'model' | 'status'>;
-  readonly #requestsInFlight: Gauge;
-  readonly #streamsInFlight: Gauge;
-  readonly #upstreamDuration: Histogram<'route' | 'model'>;
-  readonly #firstByte: Histogram<'route' | 'model'>;
+  readonly #upstreamDuration: RouteHistogram;
+  readonly #firstByte: RouteHistogram;
+  // Counted in plain numbers per request and handed to prom-client on a scrape.
+  #requestsInFlight = 0;
+  #streamsInFlight = 0;
+  readonly #requestCounts = new Map<string, { labels: { route: string; model: string; status: string }; pending: number }>();
   readonly #tokenRefreshes: Counter;
   readonly #tokenRefreshFailures: Counter;
   readonly #credentialReloads: Counter;
@@ -56,33 +56,49 @@ export class ProxyMetrics {
   readonly #signaturesRemembered: Counter;
   #peekToken: (() => AccessToken | undefined) | undefined;
   #now: Clock = Date.now;
-  // prom-client hashes a label object on every call; children are cached by a plain key instead.
-  readonly #requestChildren = new Map<string, Counter.Internal>();
-  readonly #durationChildren = new Map<string, [Histogram.Internal<'route' | 'model'>, Histogram.Internal<'route' | 'model'>]>();
+  readonly #durationCells = new Map<string, [HistogramCell, HistogramCell]>();
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
+    const metrics = this;
     this.#requests = new Counter({
       name: `${PREFIX}requests_total`,
       help: 'Requests answered, by route pattern, model (configured names, else "other"/"none") and HTTP status (499: the client left before any answer).',
       labelNames: ['route', 'model', 'status'],
       registers,
+      collect() {
+        for (const entry of metrics.#requestCounts.values()) {
+          if (entry.pending === 0) continue;
+          this.inc(entry.labels, entry.pending);
+          entry.pending = 0;
+        }
+      },
     });
-    this.#requestsInFlight = new Gauge({ name: `${PREFIX}requests_in_flight`, help: 'Requests being handled now.', registers });
-    this.#streamsInFlight = new Gauge({ name: `${PREFIX}streams_in_flight`, help: 'Streamed (SSE) answers being relayed now.', registers });
-    this.#upstreamDuration = new Histogram({
+    new Gauge({
+      name: `${PREFIX}requests_in_flight`,
+      help: 'Requests being handled now.',
+      registers,
+      collect() {
+        this.set(metrics.#requestsInFlight);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}streams_in_flight`,
+      help: 'Streamed (SSE) answers being relayed now.',
+      registers,
+      collect() {
+        this.set(metrics.#streamsInFlight);
+      },
+    });
+    this.#upstreamDuration = new RouteHistogram(this.registry, {
       name: `${PREFIX}upstream_duration_seconds`,
       help: 'From request arrival until the Vertex AI answer was completely relayed, for forwarded requests.',
-      labelNames: ['route', 'model'],
       buckets: DURATION_BUCKETS,
-      registers,
     });
-    this.#firstByte = new Histogram({
+    this.#firstByte = new RouteHistogram(this.registry, {
       name: `${PREFIX}time_to_first_byte_seconds`,
       help: 'From request arrival until the first byte of the Vertex AI answer body.',
-      labelNames: ['route', 'model'],
       buckets: FIRST_BYTE_BUCKETS,
-      registers,
     });
     this.#tokenRefreshes = new Counter({ name: `${PREFIX}token_refreshes_total`, help: 'Access tokens fetched from ADC.', registers });
     this.#tokenRefreshFailures = new Counter({
@@ -95,7 +111,6 @@ export class ProxyMetrics {
       help: 'Times the ADC file changed and credentials were reloaded.',
       registers,
     });
-    const metrics = this;
     new Gauge({
       name: `${PREFIX}token_expires_in_seconds`,
       help: 'Seconds until the cached access token expires; 0 when no usable token is cached.',
@@ -176,58 +191,39 @@ export class ProxyMetrics {
   };
 
   requestStarted(): void {
-    this.#requestsInFlight.inc();
+    this.#requestsInFlight++;
   }
 
   streamStarted(): void {
-    this.#streamsInFlight.inc();
+    this.#streamsInFlight++;
   }
 
   streamEnded(): void {
-    this.#streamsInFlight.dec();
+    this.#streamsInFlight--;
   }
 
   requestEnded(outcome: RequestOutcome): void {
-    this.#requestsInFlight.dec();
+    this.#requestsInFlight--;
     const key = `${outcome.route}\u0000${outcome.model}\u0000${outcome.status}`;
-    let counter = this.#requestChildren.get(key);
-    if (!counter) {
-      counter = this.#requests.labels(outcome.route, outcome.model, String(outcome.status));
-      this.#requestChildren.set(key, counter);
+    let entry = this.#requestCounts.get(key);
+    if (!entry) {
+      entry = { labels: { route: outcome.route, model: outcome.model, status: String(outcome.status) }, pending: 0 };
+      this.#requestCounts.set(key, entry);
     }
-    counter.inc();
+    entry.pending++;
     if (outcome.durationSeconds === undefined) return;
-    const [duration, firstByte] = this.#histograms(outcome.route, outcome.model);
-    duration.observe(outcome.durationSeconds);
-    if (outcome.firstByteSeconds !== undefined) firstByte.observe(outcome.firstByteSeconds);
+    const [duration, firstByte] = this.#cells(outcome.route, outcome.model);
+    this.#upstreamDuration.observe(duration, outcome.durationSeconds);
+    if (outcome.firstByteSeconds !== undefined) this.#firstByte.observe(firstByte, outcome.firstByteSeconds);
   }
 
-  #histograms(route: string, model: string) {
+  #cells(route: string, model: string): [HistogramCell, HistogramCell] {
     const key = `${route}\u0000${model}`;
-    let pair = this.#durationChildren.get(key);
+    let pair = this.#durationCells.get(key);
     if (!pair) {
-      pair = [this.#upstreamDuration.labels(route, model), this.#firstByte.labels(route, model)];
-      this.#durationChildren.set(key, pair);
+      pair = [this.#upstreamDuration.cell(route, model), this.#firstByte.cell(route, model)];
+      this.#durationCells.set(key, pair);
     }
     return pair;
   }
-}
-
-/**
- * Maps a request's `model` to a label: a configured or listed model name (the
- * first MAX_MODEL_LABELS of them), else `other`. The list may change on reload;
- * the lookup set is rebuilt only when it does.
- */
-export function modelLabeler(modelIds: () => readonly string[]): (model: unknown) => string {
-  let source: readonly string[] | undefined;
-  let known = new Set<string>();
-  return (model) => {
-    if (typeof model !== 'string') return 'none';
-    const ids = modelIds();
-    if (ids !== source) {
-      source = ids;
-      known = new Set(ids.slice(0, MAX_MODEL_LABELS));
-    }
-    return known.has(model) ? model : 'other';
-  };
 }

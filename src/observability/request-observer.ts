@@ -6,7 +6,8 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { modelLabeler, type ProxyMetrics } from './metrics.ts';
+import type { ProxyMetrics } from './metrics.ts';
+import { modelLabeler } from './model-labels.ts';
 import { RequestRecord } from './request-record.ts';
 
 declare module 'fastify' {

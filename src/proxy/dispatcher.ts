@@ -1,7 +1,6 @@
 // The upstream connection pool, and the seam that lets a client's disconnect
 // abort its upstream request even before upstream headers arrive.
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, type Dispatcher } from 'undici';
 
 export interface DispatcherOptions {
@@ -35,31 +34,40 @@ export interface Requestable {
   request(options: RequestOptions, callback: RequestCallback): void;
 }
 
-const requestSignal = new AsyncLocalStorage<AbortSignal>();
+/**
+ * reply-from builds undici's request options itself and has no signal option,
+ * but it copies the headers our rewrite returns, symbol keys included: the
+ * signal rides there, under this key, and the dispatcher takes it out.
+ */
+const ABORT_SIGNAL: unique symbol = Symbol('abort signal');
 
-/** Runs `send` so that upstream requests it starts are aborted by `signal`. */
-export function withAbortSignal<T>(signal: AbortSignal, send: () => T): T {
-  return requestSignal.run(signal, send);
+type SignalCarrier = { [ABORT_SIGNAL]?: AbortSignal };
+
+/** Marks upstream request headers so that the request they go out with is aborted by `signal`. */
+export function carrySignal<H extends object>(headers: H, signal: AbortSignal): H {
+  (headers as SignalCarrier)[ABORT_SIGNAL] = signal;
+  return headers;
 }
 
 /**
- * reply-from builds undici request options itself and has no signal option;
- * this wrapper adds the caller's signal and our timeouts.
+ * The dispatcher the exchange's upstream calls go through: our timeouts on
+ * every request (reply-from passes `undefined`, which would mean undici's
+ * defaults), and the signal that a client's leaving aborts.
  */
 export function abortable(dispatcher: Dispatcher, options: DispatcherOptions): Requestable {
   return {
     request(requestOptions, callback) {
-      const signal = requestSignal.getStore();
-      dispatcher.request(
-        {
-          ...requestOptions,
-          // reply-from passes `undefined` timeouts, which would mean undici's defaults.
-          headersTimeout: options.headersTimeoutMs,
-          bodyTimeout: options.bodyTimeoutMs,
-          ...(signal ? { signal } : {}),
-        },
-        callback,
-      );
+      // Options are made afresh for each request (by reply-from, or callUpstream): set, not copied.
+      const forUndici = requestOptions as { -readonly [K in keyof RequestOptions]: RequestOptions[K] };
+      forUndici.headersTimeout = options.headersTimeoutMs;
+      forUndici.bodyTimeout = options.bodyTimeoutMs;
+      const headers = requestOptions.headers as SignalCarrier | undefined;
+      const signal = headers?.[ABORT_SIGNAL];
+      if (signal) {
+        delete headers[ABORT_SIGNAL];
+        forUndici.signal = signal;
+      }
+      dispatcher.request(forUndici, callback);
     },
   };
 }

@@ -15,7 +15,7 @@ import { credentialError } from '../credentials/errors.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
 import type { BodyAdjustment } from '../observability/metrics.ts';
 import { JsonBody } from './body.ts';
-import { withAbortSignal } from './dispatcher.ts';
+import { carrySignal } from './dispatcher.ts';
 import { sendUpstreamError } from './error-answer.ts';
 import type { Exchange } from './exchange.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
@@ -96,15 +96,11 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
 
   function forward(request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const { exchange, payload } = request.passthrough as Passthrough;
-    const target = exchange.target;
-    return withAbortSignal(exchange.signal, () =>
-      reply.from(target.path, {
-        ...replyOptions,
-        getUpstream: () => target.origin,
-        body: payload,
-        contentType: request.headers['content-type'] as string,
-      } as never),
-    );
+    return reply.from(exchange.target.path, {
+      ...replyOptions,
+      body: payload,
+      contentType: request.headers['content-type'] as string,
+    } as never);
   }
 
   const replyOptions = {
@@ -120,7 +116,8 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
       });
       // The answer is re-encoded, so it must come as plain JSON.
       if (base64) upstream['accept-encoding'] = 'identity';
-      return upstream;
+      // The client leaving aborts the upstream request, even before its headers.
+      return carrySignal(upstream, exchange.signal);
     },
     rewriteHeaders: (headers: IncomingHttpHeaders) => clientResponseHeaders(headers),
     onResponse: (request: FastifyRequest, reply: FastifyReply, res: ReplyFromResponse) => {
