@@ -1,7 +1,15 @@
 // Reading a top-level member of a request body in place: the string token at
 // a byte range decoded without a copy of the range unless escapes need JSON.parse.
 
-const BACKSLASH = 0x5c;
+// The bytes of JSON's structure; the scanner and the model splice share them.
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const OPEN_OBJECT = 0x7b;
+export const CLOSE_OBJECT = 0x7d;
+export const OPEN_ARRAY = 0x5b;
+export const CLOSE_ARRAY = 0x5d;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
 
 export const TRUE = Buffer.from('true');
 
@@ -10,4 +18,14 @@ export function stringAt(raw: Buffer, start: number, end: number): string {
   const escaped = raw.indexOf(BACKSLASH, start);
   if (escaped !== -1 && escaped < end) return JSON.parse(raw.toString('utf8', start, end)) as string;
   return raw.toString('utf8', start + 1, end - 1);
+}
+
+/** The index of the first byte at or after `i` that is not JSON whitespace. */
+export function skipWhitespace(raw: Buffer, i: number): number {
+  while (i < raw.length) {
+    const b = raw[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
+    i++;
+  }
+  return i;
 }

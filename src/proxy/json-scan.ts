@@ -5,7 +5,7 @@
 // fully themselves.
 
 import { ProxyError } from '../errors/proxy-error.ts';
-import { stringAt, TRUE } from './json-members.ts';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipWhitespace, stringAt, TRUE } from './json-members.ts';
 
 export interface ScannedBody {
   readonly model: string | undefined;
@@ -14,14 +14,6 @@ export interface ScannedBody {
   readonly keys: readonly string[];
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 const MINUS = 0x2d;
 
 class ScanError extends Error {}
@@ -35,15 +27,6 @@ export function scanJsonBody(raw: Buffer): ScannedBody {
     if (raw.length === 0 || skipWhitespace(raw, 0) === raw.length) throw new ProxyError('invalid_json', '');
     throw new ProxyError('invalid_json', err.message);
   }
-}
-
-function skipWhitespace(raw: Buffer, i: number): number {
-  while (i < raw.length) {
-    const b = raw[i];
-    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
-    i++;
-  }
-  return i;
 }
 
 class Scanner {

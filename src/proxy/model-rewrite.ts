@@ -3,14 +3,7 @@
 // forwarded exactly as the client sent it. So we splice bytes instead of
 // re-serializing the parsed JSON.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipWhitespace } from './json-members.ts';
 
 /** `raw` must be a JSON object that already parsed. */
 export function replaceTopLevelModel(raw: Buffer, model: string): Buffer {
@@ -47,11 +40,6 @@ export function topLevelValueRanges(raw: Buffer, key: string): Array<[number, nu
     if (name === key) ranges.push([i, valueEnd]);
     i = valueEnd;
   }
-}
-
-function skipWhitespace(raw: Buffer, i: number): number {
-  while (i < raw.length && (raw[i] === 0x20 || raw[i] === 0x0a || raw[i] === 0x0d || raw[i] === 0x09)) i++;
-  return i;
 }
 
 // UTF-8 continuation bytes are all >= 0x80, so byte-wise scanning for ASCII
