@@ -19,6 +19,9 @@ const TOOL_CALLS = Buffer.from('"tool_calls"');
 const SIGNATURE = Buffer.from('thought_signature');
 /** Lines or JSON bodies beyond this are left alone rather than held. */
 const MAX_HELD_BYTES = 32 * 1024 * 1024;
+// A compressed answer could inflate far beyond what it is (a gzip bomb): the
+// tap stops decoding past this; the client still gets the original bytes.
+const MAX_DECODED_BYTES = 256 * 1024 * 1024;
 
 type Decoder = zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress;
 
@@ -51,6 +54,8 @@ export interface AnswerTapOptions {
   readonly contentEncoding?: string | undefined;
   /** Longest SSE line or JSON body inspected (default 32 MiB). */
   readonly maxHeldBytes?: number;
+  /** Decoded bytes of a compressed answer after which the tap stops; default 256 MiB. */
+  readonly maxDecodedBytes?: number;
 }
 
 export class AnswerTap {
@@ -59,6 +64,7 @@ export class AnswerTap {
   /** The unfinished SSE line, or the JSON body so far: views of the chunks, not copies. */
   #held: Buffer[] = [];
   #heldBytes = 0;
+  #decodedBytes = 0;
   #jsonHasSignature = false;
   #jsonTail: Buffer = Buffer.alloc(0);
   #stopped = false;
@@ -66,6 +72,7 @@ export class AnswerTap {
   #skipLine = false;
 
   readonly #maxHeldBytes: number;
+  readonly #maxDecodedBytes: number;
   readonly #decoder: Decoder | undefined;
   #settle!: () => void;
   /** Resolves once the tap is done with the answer (for compressed ones, after decoding). */
@@ -75,13 +82,18 @@ export class AnswerTap {
     this.#format = format;
     this.#signatures = new SignatureSlots(sink);
     this.#maxHeldBytes = options.maxHeldBytes ?? MAX_HELD_BYTES;
+    this.#maxDecodedBytes = options.maxDecodedBytes ?? MAX_DECODED_BYTES;
     if (!isPlain(options.contentEncoding)) {
       const create = DECODERS[options.contentEncoding!.trim().toLowerCase()];
       if (create === undefined) {
         this.#stop();
       } else {
         const decoder = (this.#decoder = create());
-        decoder.on('data', (chunk: Buffer) => this.#consume(chunk));
+        decoder.on('data', (chunk: Buffer) => {
+          this.#decodedBytes += chunk.length;
+          if (this.#decodedBytes > this.#maxDecodedBytes) this.#stop();
+          else this.#consume(chunk);
+        });
         decoder.once('end', () => this.#finish());
         decoder.once('error', () => this.#stop());
       }

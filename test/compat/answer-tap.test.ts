@@ -230,3 +230,13 @@ t.test('a broken compressed answer or an unknown encoding records nothing and se
   await unknown.finished;
   t.equal(unknown.recorded, 0);
 });
+
+t.test('a compressed answer that inflates past the decode cap (a gzip bomb) stops the tap, not the relay', async (t) => {
+  // 8 MiB of newlines compress to a few KiB; here the cap is 1 MiB (256 MiB by default).
+  const bomb = zlib.gzipSync(Buffer.concat([Buffer.alloc(8 * 1024 * 1024, 0x0a), Buffer.from(GEMINI_STREAM)]));
+  const tap = new AnswerTap('sse', new Recorder(), { contentEncoding: 'gzip', maxDecodedBytes: 1024 * 1024 });
+  tap.write(bomb);
+  tap.end();
+  await tap.finished;
+  t.equal(tap.recorded, 0, 'nothing recorded, and the tap settled');
+});
