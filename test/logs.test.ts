@@ -1,14 +1,11 @@
-// Logs: the real daemon (startServer) at LOG_LEVEL=trace, a mix of requests,
+// Logs: the real daemon (startServer, in this process) at LOG_LEVEL=trace, a mix of requests,
 // and then the captured lines themselves: no token, no client key, no
 // authorization value anywhere; exactly one `request` line per request.
 
 import t from 'tap';
-import { loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { startServer } from '../src/server/start.ts';
-import { startFakeMetadata } from './helpers/fake-metadata.ts';
-import { startFakeVertex } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, LogCapture } from './helpers/harness.ts';
+import { startInProcess } from './helpers/in-process.ts';
 import { hostOf, rawRequest } from './helpers/raw-http.ts';
 
 const CLIENT_KEY = 'sk-local-client-key-0123456789';
@@ -22,19 +19,7 @@ interface LogLine {
 }
 
 t.test('trace-level logs of a request mix hold no secrets and one line per request', async (t) => {
-  const metadata = await startFakeMetadata();
-  const vertex = await startFakeVertex({ isValidToken: (token) => metadata.isValid(token) });
-  const config = loadConfig({
-    env: { HOST: '127.0.0.1', PORT: '0', VERTEX_BASE_URL: vertex.baseUrl, LOG_LEVEL: 'trace', PROXY_API_KEY: CLIENT_KEY },
-  });
-  const capture = new LogCapture();
-  const server = await startServer(config, { logger: createLogger(config.logLevel, capture) });
-  t.teardown(async () => {
-    await server.shutdown('test over');
-    await vertex.close();
-    await metadata.close();
-  });
-  const base = server.address;
+  const { server, url: base, metadata, vertex, rawLogs } = await startInProcess(t, { LOG_LEVEL: 'trace', PROXY_API_KEY: CLIENT_KEY });
 
   const sent: { name: string; requestId: string; status: number }[] = [];
   async function call(name: string, init: { key?: string; body?: unknown; path?: string; method?: string; requestId?: string } = {}) {
@@ -77,12 +62,12 @@ t.test('trace-level logs of a request mix hold no secrets and one line per reque
   t.equal(refused.status, 400);
 
   await server.shutdown('test over');
-  const lines = capture.lines.map((line) => JSON.parse(line) as LogLine);
+  const lines = rawLogs.map((line) => JSON.parse(line) as LogLine);
 
   t.test('no secret in any line', async (t) => {
     t.ok(metadata.issued.length >= 2, 'tokens were issued (first one, then the replay)');
     const secrets = [...metadata.issued, CLIENT_KEY, WRONG_KEY];
-    for (const line of capture.lines) {
+    for (const line of rawLogs) {
       for (const secret of secrets) t.notOk(line.includes(secret), `no secret in: ${line.slice(0, 120)}`);
       t.notMatch(line, /bearer\s+[^\s"[]/i, 'no authorization header value');
       t.notMatch(line, /ya29\./, 'nothing that looks like an access token');

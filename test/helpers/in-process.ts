@@ -21,6 +21,8 @@ export interface InProcessDaemon {
   readonly vertex: FakeVertex;
   /** Every log line so far, parsed. */
   logs(): LogLine[];
+  /** Every log line so far, as written (for searching the raw text for secrets). */
+  readonly rawLogs: readonly string[];
   waitForLog(msg: string): Promise<void>;
 }
 
@@ -38,5 +40,5 @@ export async function startInProcess(t: Test, env: Record<string, string> = {}):
   const url = server.address;
   const logs = () => capture.lines.map((line) => JSON.parse(line) as LogLine);
   const waitForLog = (msg: string) => waitFor(() => logs().some((line) => line.msg === msg), `log line "${msg}"`);
-  return { server, url, port: Number(new URL(url).port), metadata, vertex, logs, waitForLog };
+  return { server, url, port: Number(new URL(url).port), metadata, vertex, logs, rawLogs: capture.lines, waitForLog };
 }
