@@ -6,6 +6,7 @@ import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/loopback.ts';
@@ -164,14 +165,28 @@ export async function spawnProxy(
 /** A reference server from bench/floor/ (`stack` or `node`), forwarding /v1/chat/completions with a static token. */
 export type FloorKind = 'stack' | 'node';
 
-export async function spawnFloor(kind: FloorKind, upstream: Upstream, token: string): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * The floor as plain JavaScript, as the proxy runs from dist/: run as .ts,
+ * Node would load its type stripper too, and that memory is not the stack's.
+ */
+function floorScript(kind: FloorKind): string {
+  const dir = join(workDir, 'floor');
+  const script = join(dir, `${kind}.mjs`);
+  if (existsSync(script)) return script;
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(script, stripTypeScriptTypes(readFileSync(join(ROOT, `bench/floor/${kind}.ts`), 'utf8')));
+  return script;
+}
+
+export async function spawnFloor(kind: FloorKind, upstream: Upstream, token: string, execArgv: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const spec: FloorSpec = {
     port: await freePort(),
     upstreamOrigin: upstream.ready.vertexUrl,
     upstreamBasePath: VERTEX_CHAT_PATH.slice(0, -'/chat/completions'.length),
     token,
   };
-  const child = track(fork(join(ROOT, `bench/floor/${kind}.ts`), [JSON.stringify(spec)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const child = track(fork(floorScript(kind), [JSON.stringify(spec)], { cwd: ROOT, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   const first = await Promise.race([once(child, 'message').then(() => 'ready'), once(child, 'exit').then(([code]) => `exited with ${code}`)]);
   if (first !== 'ready') throw new Error(`bench/floor/${kind}.ts ${first} before it was ready`);
   return { child, url: `http://127.0.0.1:${spec.port}` };

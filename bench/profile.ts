@@ -3,13 +3,15 @@
 // the functions with the most self time. The .cpuprofile file opens in Chrome
 // DevTools or speedscope for a flame graph.
 //
-// Usage: node bench/profile.ts [--streams] [--seconds N] [--log-level info|warn]
+// With --floor, profiles the stack alone (bench/floor/stack.ts) instead, for comparison.
+//
+// Usage: node bench/profile.ts [--streams] [--floor] [--seconds N] [--log-level info|warn]
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadResult } from './load.ts';
-import { runChild, spawnProxy, stop, Upstream, workDir } from './processes.ts';
+import { runChild, spawnFloor, spawnProxy, stop, Upstream, workDir } from './processes.ts';
 import { BENCH_MODEL } from './protocol.ts';
 import type { StreamResult } from './streams.ts';
 
@@ -25,12 +27,15 @@ interface CpuProfile {
 }
 
 const { values } = parseArgs({
-  options: { streams: { type: 'boolean' }, seconds: { type: 'string', default: '8' }, 'log-level': { type: 'string', default: 'info' } },
+  options: { streams: { type: 'boolean' }, floor: { type: 'boolean' }, seconds: { type: 'string', default: '8' }, 'log-level': { type: 'string', default: 'info' } },
 });
 
 const profileDir = join(workDir, 'profile');
 const upstream = await Upstream.start();
-const proxy = await spawnProxy(upstream, 'proxy-profile', values['log-level'] as string, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+const profileArgs = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+const proxy = values.floor
+  ? await spawnFloor('stack', upstream, await upstream.issueToken(), profileArgs)
+  : await spawnProxy(upstream, 'proxy-profile', values['log-level'] as string, { nodeArgs: profileArgs });
 const url = `${proxy.url}/v1/chat/completions`;
 const headers = { 'content-type': 'application/json' };
 if (values.streams) {

@@ -14,6 +14,9 @@ await app.register(proxy, {
   upstream: spec.upstreamOrigin,
   prefix: '/v1',
   rewritePrefix: spec.upstreamBasePath,
+  // reply-from's default pool opens at most 128 connections, which would queue
+  // most of 1000 concurrent streams; the proxy sets no cap either.
+  undici: { connections: null, pipelining: 1 },
   replyOptions: {
     rewriteRequestHeaders: (_request, headers) => ({ ...headers, authorization: `Bearer ${spec.token}` }),
   },

@@ -18,7 +18,7 @@ export async function closeWithGrace(app: FastifyInstance, logger: Logger, grace
     clearTimeout(timer);
   }
   logger.info('shut down');
-  // The log is written asynchronously: what is buffered goes out before the process ends.
+  // The log is written in batches: what is buffered goes out before the process ends.
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
 }
 

@@ -1,0 +1,54 @@
+// Chat throughput of the proxy (at LOG_LEVEL=info and warn) against the stack
+// alone, in interleaved rounds, with each server's CPU time per request: for
+// iterating on the hot path. CPU per request is steadier than throughput on a
+// busy machine. The full comparison is `npm run bench`.
+//
+// Usage: node bench/chat-ab.ts [rounds] [seconds]
+
+import { readFileSync } from 'node:fs';
+import type { LoadResult } from './load.ts';
+import { buildDist, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
+import { BENCH_MODEL } from './protocol.ts';
+import { median } from './stats.ts';
+
+const rounds = Number(process.argv[2] ?? 5);
+const seconds = Number(process.argv[3] ?? 3);
+const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+buildDist();
+const upstream = await Upstream.start();
+const token = await upstream.issueToken();
+const servers = {
+  info: await spawnProxy(upstream, 'ab-info', 'info'),
+  warn: await spawnProxy(upstream, 'ab-warn', 'warn'),
+  stack: await spawnFloor('stack', upstream, token),
+};
+type Name = keyof typeof servers;
+const names = Object.keys(servers) as Name[];
+
+for (const connections of [16, 64]) {
+  const rps = new Map<Name, number[]>(names.map((n) => [n, []]));
+  const cpuUs = new Map<Name, number[]>(names.map((n) => [n, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const { url, child } = servers[name];
+      const before = cpuSeconds(child.pid as number);
+      const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, connections, durationSeconds: seconds };
+      const result = await runChild<LoadResult>('load.ts', spec);
+      rps.get(name)?.push(result.rps);
+      cpuUs.get(name)?.push(((cpuSeconds(child.pid as number) - before) * 1e6) / Math.max(1, result.ok + result.failed));
+    }
+  }
+  const of = (values: Map<Name, number[]>, name: Name) => median(values.get(name) ?? []);
+  const line = names.map((n) => `${n} ${of(rps, n).toFixed(0)} req/s, ${of(cpuUs, n).toFixed(1)} µs CPU/req`).join('; ');
+  const ratio = (n: Name) => `${n}/stack ${(of(rps, n) / of(rps, 'stack')).toFixed(2)}× throughput, ${(of(cpuUs, 'stack') / of(cpuUs, n)).toFixed(2)}× by CPU`;
+  process.stdout.write(`${connections} connections: ${line}\n  ${ratio('info')}; ${ratio('warn')}\n`);
+}
+for (const { child } of Object.values(servers)) await stop(child);
+await stop(upstream.child);
