@@ -184,8 +184,12 @@ async function main(): Promise<void> {
   for (const floor of floors) await stop(floor.child);
   progress(`time to first byte, ${SETTINGS.ttfbStreams} sequential streams per path`);
   const ttfb = await interleaved(streamPaths, SETTINGS.rounds, (p) => runChild<StreamResult>('streams.ts', streamSpec(p, 'sequential')));
+  // The stack alone serves the same streams with the image's settings, as a reference for the proxy's memory.
+  const floorStreams = await spawnFloor('stack', upstream, token, [SEMI_SPACE_OPTION]);
+  const floorStreamPath: Path = { name: 'floor-stack-semi', url: `${floorStreams.url}/v1/chat/completions`, headers: {}, pids: () => [floorStreams.child.pid as number] };
   progress(`${SETTINGS.streams} concurrent streams of ${SETTINGS.streamChunks} chunks, ${SETTINGS.streamRounds} rounds`);
-  const streams = await interleaved(streamPaths, SETTINGS.streamRounds, streamsWithRss);
+  const streams = await interleaved([...streamPaths, floorStreamPath], SETTINGS.streamRounds, streamsWithRss);
+  await stop(floorStreams.child);
   progress(`steady load with ${SETTINGS.tokenLifetimeSeconds} s tokens for ${SETTINGS.tokenLoadSeconds} s`);
   const tokens = await tokenLifetimeRun(upstream);
   progress(`cold start, ${SETTINGS.coldStarts} times each for dist/cli.js and src/cli.ts`);
