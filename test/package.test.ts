@@ -15,6 +15,7 @@ import t from 'tap';
 import { isolatedHome } from './helpers/cli.ts';
 import { FakeMetadata } from './helpers/fake-metadata.ts';
 import { FakeNpmRegistry } from './helpers/fake-npm-registry.ts';
+import { pathWithoutHostGcloud } from './helpers/no-gcloud.ts';
 import { within } from './helpers/wait.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -23,10 +24,10 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { na
 // Packing compiles the project and installing unpacks ~90 packages.
 t.setTimeout(180_000);
 
-/** This process's environment without the npm_* settings an enclosing `npm test` exports, node first on PATH. */
+/** This process's environment without the npm_* settings an enclosing `npm test` exports, node first on PATH (after the stand-in gcloud). */
 function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-  return { ...env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, ...extra };
+  return { ...env, PATH: pathWithoutHostGcloud(`${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`), ...extra };
 }
 
 async function run(program: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
