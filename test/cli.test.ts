@@ -27,32 +27,33 @@ async function fakeMetadata(t: Test): Promise<FakeMetadata> {
 }
 
 t.test('--help and --version', async (t) => {
-  const help = await runCli(['--help'], {});
+  const [help, version, unknown, misplaced] = await Promise.all([
+    runCli(['--help'], {}),
+    runCli(['--version'], {}),
+    runCli(['frobnicate'], {}),
+    runCli(['env', '--request'], {}),
+  ]);
   t.equal(help.code, 0);
   for (const word of ['env', 'check', 'healthcheck', '--metadata-server', '--shell', '--request', '--model']) t.match(help.stdout, word);
-  const version = await runCli(['--version'], {});
   t.equal(version.code, 0);
   t.equal(version.stdout, `${pkg.version}\n`);
-  const unknown = await runCli(['frobnicate'], {});
   t.equal(unknown.code, 64);
   t.match(unknown.stderr, /unknown command "frobnicate"/);
-  const misplaced = await runCli(['env', '--request'], {});
   t.equal(misplaced.code, 64);
   t.match(misplaced.stderr, /--request belongs to the check command/);
 });
 
 t.test('env prints sh, fish and PowerShell forms for the running settings', async (t) => {
-  const sh = await runCli(['env'], { SHELL: '/bin/bash', PORT: '9123' });
+  const [sh, fish, pwsh, bad] = await Promise.all([
+    runCli(['env'], { SHELL: '/bin/bash', PORT: '9123' }),
+    runCli(['env'], { SHELL: '/usr/bin/fish', HOST: '0.0.0.0' }),
+    runCli(['env', '--shell', 'powershell', '--port', '9000'], { PROXY_API_KEY: 'k1,k2' }),
+    runCli(['env', '--shell', 'tcsh'], {}),
+  ]);
   t.equal(sh.code, 0);
   t.equal(sh.stdout, 'export OPENAI_BASE_URL=http://127.0.0.1:9123/v1 OPENAI_API_KEY=unused\n');
-
-  const fish = await runCli(['env'], { SHELL: '/usr/bin/fish', HOST: '0.0.0.0' });
   t.equal(fish.stdout, 'set -gx OPENAI_BASE_URL http://127.0.0.1:8765/v1;\nset -gx OPENAI_API_KEY unused;\n', '0.0.0.0 is reached on loopback');
-
-  const pwsh = await runCli(['env', '--shell', 'powershell', '--port', '9000'], { PROXY_API_KEY: 'k1,k2' });
   t.equal(pwsh.stdout, "$env:OPENAI_BASE_URL = 'http://127.0.0.1:9000/v1'\n$env:OPENAI_API_KEY = 'k1'\n", 'first key of PROXY_API_KEY');
-
-  const bad = await runCli(['env', '--shell', 'tcsh'], {});
   t.equal(bad.code, 64);
   t.match(bad.stderr, /--shell must be one of sh, fish, powershell/);
 });

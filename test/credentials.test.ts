@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { createAdcCredentials, type Credentials } from '../src/credentials/adc-credentials.ts';
+import { createAdcCredentials, type AdcOptions, type Credentials } from '../src/credentials/adc-credentials.ts';
 import { credentialError, redactSecrets } from '../src/credentials/errors.ts';
 import { ProxyError } from '../src/errors/proxy-error.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
@@ -24,10 +24,10 @@ function bearerOf(h: Harness, index = -1): string | undefined {
 }
 
 
-async function metadataCredentials(t: Test, options: Parameters<typeof startFakeMetadata>[0] = {}) {
-  const metadata = await startFakeMetadata(options);
+async function metadataCredentials(t: Test, options: AdcOptions = {}) {
+  const metadata = await startFakeMetadata();
   t.teardown(() => metadata.close());
-  return { metadata, credentials: createAdcCredentials() };
+  return { metadata, credentials: createAdcCredentials(options) };
 }
 
 function assertNoSecrets(t: Test, text: string, secrets: readonly string[]): void {
@@ -142,7 +142,8 @@ t.test('metadata server answering 503: a 503 error that says how to fix it, then
 });
 
 t.test('no ADC anywhere: credentials_not_found with the help text, until a metadata server appears', async (t) => {
-  const { credentials } = await metadataCredentials(t);
+  // Rediscovery after a failure is the point here, not its production delay (REDISCOVER_AFTER_MS).
+  const { credentials } = await metadataCredentials(t, { rediscoverAfterMs: 100 });
   process.env.METADATA_SERVER_DETECTION = 'none';
   t.teardown(() => {
     process.env.METADATA_SERVER_DETECTION = 'assume-present';

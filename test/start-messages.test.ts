@@ -18,20 +18,22 @@ import { FakeMetadata } from './helpers/fake-metadata.ts';
 const NO_STACK = /\n\s+at /;
 
 t.test('an unknown or malformed flag: our one line listing the valid flags, exit 64', async (t) => {
-  const unknown = await runCli(['--prot', '9000'], {});
+  const [unknown, short, missing, valued] = await Promise.all([
+    runCli(['--prot', '9000'], {}),
+    runCli(['check', '-x'], {}),
+    runCli(['--port'], {}),
+    runCli(['--help=yes'], {}),
+  ]);
   t.equal(unknown.code, 64);
   t.equal(
     unknown.stderr,
     'vertex-openai-proxy: unknown option --prot; valid options: --config, --host, --port, -h/--help, -v/--version, ' +
       '--metadata-server, --shell, --request, --model (see --help)\n',
   );
-  const short = await runCli(['check', '-x'], {});
   t.equal(short.code, 64);
   t.match(short.stderr, /^vertex-openai-proxy: unknown option -x; valid options: /);
-  const missing = await runCli(['--port'], {});
   t.equal(missing.code, 64);
   t.equal(missing.stderr, 'vertex-openai-proxy: --port needs a value, as in --port VALUE\n');
-  const valued = await runCli(['--help=yes'], {});
   t.equal(valued.code, 64);
   t.equal(valued.stderr, 'vertex-openai-proxy: --help takes no value\n');
   for (const result of [unknown, short, missing, valued]) t.notMatch(result.stderr, /positional|ERR_PARSE_ARGS/, "not Node's parser text");
@@ -79,13 +81,15 @@ t.test('no project: the start-up line is a warning that says where to set it', a
   const metadata = await new FakeMetadata({ projectId: '' }).listen();
   t.teardown(() => metadata.close());
   const env = { ...isolatedHome(), GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: 'assume-present' };
+  // Two processes, side by side: the daemon and `check`.
+  const checked = runCli(['check'], env);
   const daemon = await startDaemon(t, { env });
   const line = await daemon.waitForLog('vertex-openai-proxy listening');
   t.equal(line.level, 40, 'warn');
   t.equal(line.credentialType, 'metadata_server');
   t.match(line.projectError, /set GOOGLE_CLOUD_PROJECT where the daemon starts/);
 
-  const check = await runCli(['check'], env);
+  const check = await checked;
   t.equal(check.code, 1);
   t.match(check.stdout, /project: +NOT FOUND: set GOOGLE_CLOUD_PROJECT/);
   t.match(check.stdout, /upstream: +unknown until a project is set/);
@@ -99,6 +103,8 @@ t.test("google-auth-library's MetadataLookupWarning stays out of stderr", async 
   t.teardown(() => broken.close());
   const env = { ...isolatedHome(), GCE_METADATA_HOST: `127.0.0.1:${(broken.address() as AddressInfo).port}`, LOG_LEVEL: 'debug' };
 
+  // Two processes, side by side (each waits out the library's retries): the daemon and `check`.
+  const checked = runCli(['check'], env);
   const daemon = await startDaemon(t, { env });
   const listening = await daemon.waitForLog('vertex-openai-proxy listening');
   t.equal(listening.level, 40, 'no credentials: warn');
@@ -108,7 +114,7 @@ t.test("google-auth-library's MetadataLookupWarning stays out of stderr", async 
   await daemon.stop();
   t.equal(daemon.stderr(), '', 'nothing on stderr');
 
-  const check = await runCli(['check'], env);
+  const check = await checked;
   t.equal(check.code, 1);
   t.match(check.stdout, /credentials: +NOT FOUND/);
   t.equal(check.stderr, '', 'check: nothing on stderr either');

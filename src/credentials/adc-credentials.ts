@@ -64,12 +64,20 @@ export interface AdcOptions {
   /** Deadline for one token fetch or project lookup; default DEFAULT_TOKEN_TIMEOUT_MS. */
   readonly fetchTimeoutMs?: number;
   readonly createAuth?: () => GoogleAuth;
+  /** After a failure, how long before a fresh GoogleAuth rediscovers; default REDISCOVER_AFTER_MS. */
+  readonly rediscoverAfterMs?: number;
 }
 
 export function createAdcCredentials(options: AdcOptions = {}): Credentials {
   const now = options.now ?? Date.now;
   const events = options.events ?? {};
-  const source = new AdcSource({ now, deadlineMs: options.fetchTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS, createAuth: options.createAuth, onRenew: events.onRenew });
+  const source = new AdcSource({
+    now,
+    deadlineMs: options.fetchTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS,
+    createAuth: options.createAuth,
+    onRenew: events.onRenew,
+    rediscoverAfterMs: options.rediscoverAfterMs,
+  });
   const client = (auth: GoogleAuth) => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
 
   const fetchToken = () =>

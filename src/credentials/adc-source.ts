@@ -34,6 +34,8 @@ export interface AdcSourceOptions {
   readonly createAuth?: () => GoogleAuth;
   /** Told each renewal and why, for the log. */
   readonly onRenew?: (reason: string) => void;
+  /** Default REDISCOVER_AFTER_MS; tests shorten it. */
+  readonly rediscoverAfterMs?: number;
 }
 
 export function createGoogleAuth(): GoogleAuth {
@@ -63,8 +65,8 @@ export class AdcSource {
 
   /** Runs `work` with the GoogleAuth in force, within the deadline. */
   async use<T>(work: (auth: GoogleAuth) => Promise<T>): Promise<T> {
-    const { now, deadlineMs } = this.#options;
-    if (this.#failedAt !== undefined && now() - this.#failedAt >= REDISCOVER_AFTER_MS) this.renew('rediscovering after a failure');
+    const { now, deadlineMs, rediscoverAfterMs = REDISCOVER_AFTER_MS } = this.#options;
+    if (this.#failedAt !== undefined && now() - this.#failedAt >= rediscoverAfterMs) this.renew('rediscovering after a failure');
     const auth = this.#auth;
     try {
       // A source that never answers (gcp-metadata sets no timeout on Google

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathWithoutHostGcloud } from './no-gcloud.ts';
 
 export const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -29,9 +30,9 @@ export function fakeMetadataEnv(metadataHost: string): Record<string, string> {
   return { ...isolatedHome(), GCE_METADATA_HOST: metadataHost, METADATA_SERVER_DETECTION: 'assume-present' };
 }
 
-/** A child's whole environment: PATH, LOG_LEVEL=info unless `env` sets it, and `env`. */
+/** A child's whole environment: PATH (without the host's gcloud), LOG_LEVEL=info unless `env` sets it, and `env`. */
 export function childEnv(env: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env };
+  return { PATH: pathWithoutHostGcloud(), LOG_LEVEL: 'info', ...env };
 }
 
 export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<CliResult> {

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackServer } from './loopback.ts';
+import { pathWithoutHostGcloud } from './no-gcloud.ts';
 
 export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 export const PROJECT_PATH = '/computeMetadata/v1/project/project-id';
@@ -114,7 +115,7 @@ export class FakeMetadata extends LoopbackServer {
 
 /**
  * Points google-auth-library at `metadata` and nowhere else: no key file, no
- * gcloud config, no real metadata server. Call before creating credentials.
+ * gcloud config or command, no real metadata server. Call before creating credentials.
  */
 export function useFakeMetadataEnv(metadata: FakeMetadata): void {
   const empty = mkdtempSync(join(tmpdir(), 'vop-home-'));
@@ -127,6 +128,7 @@ export function useFakeMetadataEnv(metadata: FakeMetadata): void {
   process.env.METADATA_SERVER_DETECTION = 'assume-present';
   process.env.CLOUDSDK_CONFIG = join(empty, 'gcloud');
   process.env.HOME = empty;
+  process.env.PATH = pathWithoutHostGcloud();
 }
 
 export async function startFakeMetadata(options: FakeMetadataOptions = {}): Promise<FakeMetadata> {
