@@ -75,7 +75,8 @@ t.test('a token fetch that never answers ends at its deadline; /readyz answers w
   const probeStarted = performance.now();
   const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 503);
-  t.ok(performance.now() - probeStarted < 1_500, '/readyz answered within a second');
+  // Bounded by its own second, not by the hung fetch's 2 s deadline (slack for a loaded machine).
+  t.ok(performance.now() - probeStarted < 1_900, '/readyz answered within a second, before the fetch deadline');
 
   const again = await post(h);
   t.equal(again.statusCode, 503, 'the next request starts a fresh fetch, which meets the deadline too');
