@@ -5,21 +5,14 @@
 //
 // Usage: node bench/chat-ab.ts [rounds] [seconds]
 
-import { readFileSync } from 'node:fs';
 import type { LoadResult } from './load.ts';
-import { buildDist, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
+import { buildDist, cpuSeconds, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
 import { BENCH_MODEL } from './protocol.ts';
 import { median } from './stats.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 3);
 const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
-
-/** CPU seconds (user + system, all threads) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 buildDist();
 const upstream = await Upstream.start();

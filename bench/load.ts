@@ -21,6 +21,8 @@ export interface LoadResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time (all threads) the serving processes spent per request; set by bench/run.ts where it knows their PIDs. */
+  cpuUsPerRequest?: number;
 }
 
 function run(spec: LoadSpec): Promise<LoadResult> {

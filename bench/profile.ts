@@ -5,7 +5,7 @@
 //
 // With --floor, profiles the stack alone (bench/floor/stack.ts) instead, for comparison.
 //
-// Usage: node bench/profile.ts [--streams] [--floor] [--seconds N] [--log-level info|warn]
+// Usage: node bench/profile.ts [--streams] [--floor] [--seconds N] [--connections N] [--log-level info|warn]
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ interface CpuProfile {
 }
 
 const { values } = parseArgs({
-  options: { streams: { type: 'boolean' }, floor: { type: 'boolean' }, seconds: { type: 'string', default: '8' }, 'log-level': { type: 'string', default: 'info' } },
+  options: { streams: { type: 'boolean' }, floor: { type: 'boolean' }, seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '16' }, 'log-level': { type: 'string', default: 'info' } },
 });
 
 const profileDir = join(workDir, 'profile');
@@ -43,7 +43,7 @@ if (values.streams) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }] });
-  const result = await runChild<LoadResult>('load.ts', { url, headers, body, connections: 16, durationSeconds: Number(values.seconds) });
+  const result = await runChild<LoadResult>('load.ts', { url, headers, body, connections: Number(values.connections), durationSeconds: Number(values.seconds) });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 await stop(proxy.child);

@@ -101,6 +101,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
   const rss = of(report.streams, 'proxy', (r) => r.peakRssMb);
   const rssSemi = of(report.streams, 'proxy-semi', (r) => r.peakRssMb);
   const rssFloor = of(report.streams, 'floor-stack-semi', (r) => r.peakRssMb);
+  const cpuPerRequest = (c: number, name: PathName) => of(report.chat[c] as Map<PathName, LoadResult[]>, name, (r) => r.cpuUsPerRequest ?? Number.NaN);
   const stackRps = (c: number) => of(report.chat[c] as Map<PathName, LoadResult[]>, 'floor-stack', (r) => r.rps);
   const t = report.tokens;
   const tokenOk = t.expiredTokensSent === 0 && t.unknownTokensSent === 0 && t.failed === 0 && t.minGapSeconds >= 0.75 * t.lifetimeSeconds;
@@ -113,7 +114,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
       : [`throughput ≥ 0.75× nginx at ${c} connections`, 'no nginx in this run (not installed, or BENCH_SKIP_NGINX)', 'n/a'];
   const stackTarget = (c: number): string[] => [
     `throughput ≥ 0.9× the stack alone's at ${c} connections (defaults: LOG_LEVEL=info)`,
-    `${fixed(proxyRps(c) / stackRps(c), 2)}× (${fixed(of(report.chat[c] as Map<PathName, LoadResult[]>, 'proxy-warn', (r) => r.rps) / stackRps(c), 2)}× at LOG_LEVEL=warn)`,
+    `${fixed(proxyRps(c) / stackRps(c), 2)}× (${fixed(of(report.chat[c] as Map<PathName, LoadResult[]>, 'proxy-warn', (r) => r.rps) / stackRps(c), 2)}× at LOG_LEVEL=warn); CPU per request ${fixed(cpuPerRequest(c, 'proxy') / cpuPerRequest(c, 'floor-stack'), 2)}× the stack's`,
     met(proxyRps(c) / stackRps(c) >= 0.9),
   ];
   const targets: string[][] = [
@@ -210,13 +211,15 @@ function floorSection(report: Report, of: Of): string[] {
       const versusNginx = results.has('nginx') ? ` (${fixed(rps(name) / rps('nginx'), 2)}×)` : '';
       return `${fixed(rps(name), 0)}${versusNginx}`;
     });
-    return `| chat, ${connections} connections | ${cells.join(' | ')} |`;
+    const cpu = (name: PathName) => of(results, name, (r: LoadResult) => r.cpuUsPerRequest ?? Number.NaN);
+    const cpuCells = FLOORS.map(([name]) => (results.has(name) ? `${fixed(cpu(name), 1)} µs` : 'skipped'));
+    return `| chat, ${connections} connections | ${cells.join(' | ')} |\n| CPU per request | ${cpuCells.join(' | ')} |`;
   });
   return [
     '',
     '## The floor: what the stack and Node cost before any of our code',
     '',
-    'Throughput in req/s (and as a fraction of nginx), measured in the same interleaved rounds. The stack alone is Fastify 5 with @fastify/http-proxy, a static token, no logging and no hooks; Node alone is node:http with an undici Pool and no framework.',
+    'Throughput in req/s (and as a fraction of nginx), measured in the same interleaved rounds, and the CPU time (user and system, all threads; summed over nginx\'s workers) each server spent per request: on a machine whose two cores the load generator and the fake upstream share, throughput moves from run to run, CPU per request much less. The stack alone is Fastify 5 with @fastify/http-proxy, a static token, no logging and no hooks; Node alone is node:http with an undici Pool and no framework.',
     '',
     `| scenario | ${FLOORS.map(([, label]) => label).join(' | ')} |`,
     `| --- | ${FLOORS.map(() => '---:').join(' | ')} |`,

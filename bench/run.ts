@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { findNginx, startNginx, type Nginx } from './nginx.ts';
-import { buildDist, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
+import { buildDist, cpuSeconds, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
 import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
 import { renderReport, SEMI_SPACE_OPTION, type Report, type PathName, type TokenRun } from './report.ts';
 import type { StreamResult, StreamSpec } from './streams.ts';
@@ -21,7 +21,7 @@ import { median } from './stats.ts';
 
 const QUICK = process.argv.includes('--quick');
 const SETTINGS = {
-  rounds: QUICK ? 1 : 3,
+  rounds: QUICK ? 1 : 5,
   loadSeconds: QUICK ? 1 : 3,
   streamRounds: QUICK ? 1 : 2,
   streams: 1000,
@@ -61,6 +61,16 @@ function streamSpec(path: Path, mode: StreamSpec['mode']): StreamSpec {
     intervalMs: concurrent ? SETTINGS.streamIntervalMs : 0,
     model: BENCH_MODEL,
   };
+}
+
+/** Closed-loop chat load on one path, with the CPU its processes spent per request. */
+async function chatLoad(path: Path, connections: number, seconds: number): Promise<LoadResult> {
+  const pids = path.pids();
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const before = cpu();
+  const result = await runChild<LoadResult>('load.ts', loadSpec(path, connections, seconds));
+  if (pids.length === 0) return result;
+  return { ...result, cpuUsPerRequest: ((cpu() - before) * 1e6) / Math.max(1, result.ok + result.failed) };
 }
 
 /** Runs `measure` for every path, round after round, and keeps each path's results in order. */
@@ -172,14 +182,14 @@ async function main(): Promise<void> {
     { name: 'floor-stack', ...(await spawnFloor('stack', upstream, token)) },
     { name: 'floor-node', ...(await spawnFloor('node', upstream, token)) },
   ] as const;
-  const chatPaths: Path[] = [...paths, ...floors.map(({ name, url }): Path => ({ name, url: `${url}/v1/chat/completions`, headers: {}, pids: () => [] }))];
+  const chatPaths: Path[] = [...paths, ...floors.map(({ name, url, child }): Path => ({ name, url: `${url}/v1/chat/completions`, headers: {}, pids: () => [child.pid as number] }))];
 
   progress('warm-up');
-  await interleaved(chatPaths, 1, (p) => runChild<LoadResult>('load.ts', loadSpec(p, 16, 1)));
+  await interleaved(chatPaths, 1, (p) => chatLoad(p, 16, 1));
   const chat: Report['chat'] = {};
   for (const connections of [16, 64]) {
     progress(`chat, ${connections} connections, ${SETTINGS.rounds} rounds of ${SETTINGS.loadSeconds} s per path`);
-    chat[connections] = await interleaved(chatPaths, SETTINGS.rounds, (p) => runChild<LoadResult>('load.ts', loadSpec(p, connections, SETTINGS.loadSeconds)));
+    chat[connections] = await interleaved(chatPaths, SETTINGS.rounds, (p) => chatLoad(p, connections, SETTINGS.loadSeconds));
   }
   for (const floor of floors) await stop(floor.child);
   progress(`time to first byte, ${SETTINGS.ttfbStreams} sequential streams per path`);
