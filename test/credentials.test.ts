@@ -3,8 +3,7 @@
 // tokens under load, and credential failures that explain themselves, never
 // quote a secret, and heal without a restart.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { createAdcCredentials, type AdcOptions, type Credentials } from '../src/credentials/adc-credentials.ts';
@@ -15,14 +14,13 @@ import { sleep } from './helpers/fake-vertex.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 import { fetchPost } from './helpers/requests.ts';
 import { waitFor } from './helpers/wait.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 const FIX_COMMAND = /gcloud auth application-default login/;
-
 
 function bearerOf(h: Harness, index = -1): string | undefined {
   return h.vertex.requests.at(index)?.headers.authorization?.replace(/^Bearer /, '');
 }
-
 
 async function metadataCredentials(t: Test, options: AdcOptions = {}) {
   const metadata = await startFakeMetadata();
@@ -163,7 +161,7 @@ t.test('no ADC anywhere: credentials_not_found with the help text, until a metad
 
 t.test('a broken key file: the error names the problem and quotes no key material', async (t) => {
   const { credentials } = await metadataCredentials(t);
-  const dir = mkdtempSync(join(tmpdir(), 'vop-key-'));
+  const dir = scratchDir('vop-key-');
   const keyFile = join(dir, 'key.json');
   const secret = 'MIIEvQIBADANSECRETKEYMATERIAL';
   writeFileSync(keyFile, `{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\n${secret}\\n-----END PRIVATE KEY-----\\n","client_email":"x@y.iam.gserviceaccount.com", oops`);

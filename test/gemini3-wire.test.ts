@@ -4,13 +4,13 @@
 // prepared bytes resent on the 401 replay and on failover; the sentinel and
 // its switch; other models and bodies left byte for byte.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { googleError } from './helpers/fake-vertex.ts';
 import { JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { post } from './helpers/requests.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 const GEMINI_3 = 'google/gemini-3-flash-preview';
 const GEMINI_25 = 'google/gemini-2.5-flash';
@@ -20,7 +20,7 @@ const CALL = { name: 'get_weather', arguments: '{"city":"Paris"}' };
 const TOOLS = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
 
 function writeConfig(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'vop-config-')), 'proxy.json');
+  const path = join(scratchDir('vop-config-'), 'proxy.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
 }

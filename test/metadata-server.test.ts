@@ -3,9 +3,6 @@
 // GCE_METADATA_HOST, gets the very token the proxy sends upstream; the
 // metadata server's own defences hold; and it is refused beyond loopback.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { GoogleAuth } from 'google-auth-library';
 import { loadConfig } from '../src/config/load.ts';
@@ -13,6 +10,7 @@ import { METADATA_PATHS } from '../src/metadata-server/routes.ts';
 import { runCli } from './helpers/cli.ts';
 import { startDaemonWithFakes } from './helpers/daemon.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 const FLAVOR = { 'metadata-flavor': 'Google', host: '127.0.0.1:8765' };
 
@@ -26,7 +24,7 @@ t.test('google-auth-library with GCE_METADATA_HOST=<proxy> gets the proxy\'s own
   const proxyToken = vertex.last?.headers.authorization?.slice('Bearer '.length);
 
   // Another tool on this machine: plain ADC, nothing but GCE_METADATA_HOST pointing at the proxy.
-  const empty = mkdtempSync(join(tmpdir(), 'vop-sdk-'));
+  const empty = scratchDir('vop-sdk-');
   const saved = { ...process.env };
   t.teardown(() => {
     for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];

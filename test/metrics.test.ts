@@ -2,9 +2,8 @@
 // route pattern, bounded model and status; latency histograms; in-flight
 // requests and streams; token refreshes and expiry; failovers; who may read it.
 
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import OpenAI from 'openai';
@@ -13,6 +12,7 @@ import { googleError } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
 import { Gate } from './helpers/streams.ts';
 import { waitFor } from './helpers/wait.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 /** The value of one sample, matched by name and exact label set. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -131,7 +131,7 @@ t.test('streams in flight, and a client that leaves mid-stream', async (t) => {
 });
 
 t.test('failovers are counted by configured location and reason', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'vop-metrics-'));
+  const dir = scratchDir('vop-metrics-');
   const configPath = join(dir, 'proxy.yaml');
   writeFileSync(configPath, 'models:\n  eu-gemini:\n    model: google/gemini-2.5-pro\n    location: [europe-west1, europe-west4]\n');
   const h = await startHarness(t, { env: { PROXY_CONFIG: configPath, PROXY_FAILOVER_MAX_WAIT_SECONDS: '0' } });

@@ -1,21 +1,21 @@
 // Hot reload: SIGHUP and file changes swap the routes; a bad file keeps the
 // old ones; a stream under way is never dropped.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../src/config/load.ts';
 import { reloadRoutes, watchForReload } from '../src/config/reload.ts';
 import { startHarness } from './helpers/harness.ts';
 import { waitFor } from './helpers/wait.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 const POLL_MS = 20;
 
 const routesTo = (location: string) => JSON.stringify({ models: { team: { model: 'google/gemini-2.5-flash', location } } });
 
 async function setup(t: Test) {
-  const path = join(mkdtempSync(join(tmpdir(), 'vop-reload-')), 'proxy.json');
+  const path = join(scratchDir('vop-reload-'), 'proxy.json');
   writeFileSync(path, routesTo('europe-west1'));
   const h = await startHarness(t, { env: { PROXY_CONFIG: path }, vertex: { chunks: 5, chunkDelayMs: 100 } });
   const env = { PROXY_CONFIG: path, VERTEX_BASE_URL: h.vertex.baseUrl };
@@ -95,7 +95,7 @@ t.test('an empty or model-less file after a start with models is rejected; the r
 });
 
 t.test('YAML config files: a repeated model key is an error naming it', async (t) => {
-  const path = join(mkdtempSync(join(tmpdir(), 'vop-yaml-')), 'proxy.yaml');
+  const path = join(scratchDir('vop-yaml-'), 'proxy.yaml');
   writeFileSync(path, 'models:\n  team:\n    location: europe-west1\n  team:\n    location: us-east1\n');
   t.throws(() => loadConfig({ env: { PROXY_CONFIG: path } }), /duplicate key "models\.team"/);
   writeFileSync(path, 'models:\n  team:\n    location: europe-west1\n  other:\n    model: team\n');

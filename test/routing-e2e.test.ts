@@ -1,21 +1,20 @@
 // Routing against the fake upstream: URLs, body model, headers, /v1/models,
 // and failover between an entry's locations.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import OpenAI from 'openai';
 import { startHarness, type Harness } from './helpers/harness.ts';
 import { googleError, sleep, startFakeVertex } from './helpers/fake-vertex.ts';
 import { post } from './helpers/requests.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 function writeConfig(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'vop-config-')), 'proxy.json');
+  const path = join(scratchDir('vop-config-'), 'proxy.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
 }
-
 
 t.test('each entry field reaches the upstream as configured', async (t) => {
   const dedicated = await startFakeVertex();

@@ -5,8 +5,7 @@
 // checked by it; where python3 exists, the plist is read by plistlib.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -15,6 +14,7 @@ import { serviceSpec, type ServiceSpec } from '../src/cli/service-spec.ts';
 import { renderSystemdUnit } from '../src/cli/service-systemd.ts';
 import { EXIT_NOT_RUNNING, runService, ServiceError, type CommandResult, type ServiceAction, type ServiceContext } from '../src/cli/service.ts';
 import { runCli } from './helpers/cli.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const LAUNCHER = join(root, 'bin', 'vertex-openai-proxy.js');
@@ -32,7 +32,7 @@ interface Recorder {
 }
 
 function context(platform: NodeJS.Platform, serviceSpecFor: () => ServiceSpec = () => spec()) {
-  const home = mkdtempSync(join(tmpdir(), 'vop-service-'));
+  const home = scratchDir('vop-service-');
   const xdg = join(home, 'xdg-config');
   const recorder: Recorder = { calls: [], answers: [] };
   const printed: string[] = [];
@@ -124,7 +124,7 @@ t.test('Linux: a systemd user unit under XDG_CONFIG_HOME, enabled and started wi
 });
 
 t.test('Linux: ~/.config when XDG_CONFIG_HOME is unset; a reinstall overwrites and stays private', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'vop-service-'));
+  const home = scratchDir('vop-service-');
   const path = join(home, '.config', 'systemd', 'user', 'vertex-openai-proxy.service');
   mkdirSync(join(home, '.config', 'systemd', 'user'), { recursive: true });
   writeFileSync(path, 'old', { mode: 0o644 });
@@ -172,7 +172,7 @@ t.test('systemd-analyze verify accepts the unit', async (t) => {
     t.comment('skipped: no systemd-analyze (apt-get install systemd)');
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'vop-unit-'));
+  const dir = scratchDir('vop-unit-');
   const runtime = join(dir, 'runtime');
   mkdirSync(runtime, { mode: 0o700 });
   const verify = async (text: string) => {
@@ -230,7 +230,7 @@ t.test('macOS: a launchd agent in ~/Library/LaunchAgents, loaded into the GUI do
 
 t.test('the plist is a property list that plistlib reads back', async (t) => {
   const built = spec({ PROXY_API_KEY: 'a&b<c>"d\'' }, { config: '/Users/me/proxy & co.yaml' });
-  const dir = mkdtempSync(join(tmpdir(), 'vop-plist-'));
+  const dir = scratchDir('vop-plist-');
   const file = join(dir, 'agent.plist');
   writeFileSync(file, renderLaunchdPlist(built, '/Users/me/Library/Logs/vertex-openai-proxy.log'));
   const read = await promisify(execFile)('python3', ['-c', 'import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))', file]).then(
@@ -255,7 +255,7 @@ t.test('the plist is a property list that plistlib reads back', async (t) => {
 });
 
 t.test('never as root, and only where there is a service manager we know', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'vop-service-'));
+  const home = scratchDir('vop-service-');
   const base = { home, env: {}, run: async () => ({ code: 0, stdout: '', stderr: '' }), print: () => {}, spec: () => spec() };
   await t.rejects(runService('install', { ...base, platform: 'linux', uid: 0 }), { name: 'Error', message: /never needs root.*without sudo/ });
   await t.rejects(runService('status', { ...base, platform: 'win32', uid: undefined }), { message: /Linux \(systemd\) and macOS \(launchd\), not win32/ });

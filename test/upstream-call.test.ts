@@ -3,8 +3,7 @@
 // exchange as the passthrough route: the token, the 401 replay, failover
 // before any byte, the upstream request cut when the client leaves.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../src/config/load.ts';
@@ -19,6 +18,7 @@ import { startFakeMetadata } from './helpers/fake-metadata.ts';
 import { completion, googleError, startFakeVertex } from './helpers/fake-vertex.ts';
 import { Gate } from './helpers/streams.ts';
 import { waitFor } from './helpers/wait.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 
 // ClientGoneError: named AbortError, so the logger files it under debug.
 const CLIENT_GONE = { name: 'AbortError', message: /client went away/ };
@@ -56,7 +56,7 @@ async function rig(t: Test, env: Record<string, string> = {}) {
 }
 
 function failoverConfig(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'vop-call-')), 'proxy.json');
+  const file = join(scratchDir('vop-call-'), 'proxy.json');
   writeFileSync(file, JSON.stringify({ models: { eu: { model: 'google/gemini-2.5-pro', location: ['europe-west1', 'europe-west4'] } } }));
   return file;
 }

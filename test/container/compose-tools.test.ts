@@ -6,15 +6,14 @@
 // the variable through by name — and nothing may reach a container literally.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import { promisify } from 'node:util';
 import t from 'tap';
 import { parse } from 'yaml';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-const home = mkdtempSync(join(tmpdir(), 'vop-compose-tools-'));
+const home = scratchDir('vop-compose-tools-');
 
 async function run(program: string, args: string[], env: Record<string, string>) {
   return promisify(execFile)(program, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: home, ...env }, timeout: 60_000 }).then(

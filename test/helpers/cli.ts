@@ -4,10 +4,10 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathWithoutHostGcloud } from './no-gcloud.ts';
+import { scratchDir } from './scratch-dir.ts';
 
 export const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -19,7 +19,7 @@ export interface CliResult {
 
 /** A fresh HOME and CLOUDSDK_CONFIG: no gcloud ADC file unless a test writes one. */
 export function isolatedHome(): { HOME: string; CLOUDSDK_CONFIG: string } {
-  const home = mkdtempSync(join(tmpdir(), 'vop-cli-'));
+  const home = scratchDir('vop-cli-');
   const gcloud = join(home, 'gcloud');
   mkdirSync(gcloud);
   return { HOME: home, CLOUDSDK_CONFIG: gcloud };

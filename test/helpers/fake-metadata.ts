@@ -2,12 +2,11 @@
 // GCE_METADATA_HOST. It speaks the protocol exactly: `Metadata-Flavor: Google`
 // is required on the request and sent on every response.
 
-import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackServer } from './loopback.ts';
 import { pathWithoutHostGcloud } from './no-gcloud.ts';
+import { scratchDir } from './scratch-dir.ts';
 
 export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 export const PROJECT_PATH = '/computeMetadata/v1/project/project-id';
@@ -118,7 +117,7 @@ export class FakeMetadata extends LoopbackServer {
  * gcloud config or command, no real metadata server. Call before creating credentials.
  */
 export function useFakeMetadataEnv(metadata: FakeMetadata): void {
-  const empty = mkdtempSync(join(tmpdir(), 'vop-home-'));
+  const empty = scratchDir('vop-home-');
   delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
   delete process.env.GOOGLE_CLOUD_PROJECT;
   delete process.env.GCLOUD_PROJECT;

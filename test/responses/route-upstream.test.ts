@@ -5,8 +5,7 @@
 // error before the stream as JSON with its status, a stream in flight
 // finishing while the app closes.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { googleError } from '../helpers/fake-vertex.ts';
@@ -14,6 +13,7 @@ import { startHarness, type Harness } from '../helpers/harness.ts';
 import { Gate, rawCall } from '../helpers/streams.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { parseFrames } from './events.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 const CHUNK = (content: string, finish: string | null = null) =>
@@ -43,7 +43,7 @@ t.test('401 replay: a fresh token, the same translated bytes', async (t) => {
 });
 
 t.test('failover to the next location before the first byte', async (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'vop-resp-')), 'proxy.json');
+  const file = join(scratchDir('vop-resp-'), 'proxy.json');
   writeFileSync(file, JSON.stringify({ models: { eu: { model: MODEL, location: ['europe-west1', 'europe-west4'] } } }));
   const h = await startHarness(t, { env: { PROXY_CONFIG: file } });
   await h.listen();

@@ -4,21 +4,21 @@
 // knows; a leaked key fails), dropped built-in tools counted, aliases, the
 // Gemini 3 sentinel, and routes that serve the Responses API natively.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { googleError, sendJson } from '../helpers/fake-vertex.ts';
 import { JSON_HEADERS, startHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
 import { assertOpenAIError } from '../helpers/openai-error.ts';
 import { unknownFields } from '../helpers/vertex-chat-fields.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 const GEMINI_3 = 'google/gemini-3-flash-preview';
 const SENTINEL = 'skip_thought_signature_validator';
 
 function configFile(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'vop-responses-')), 'proxy.json');
+  const path = join(scratchDir('vop-responses-'), 'proxy.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
 }
