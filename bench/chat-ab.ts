@@ -6,7 +6,8 @@
 // Usage: node bench/chat-ab.ts [rounds] [seconds]
 
 import type { LoadResult } from './load.ts';
-import { buildDist, cpuSeconds, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
+import { buildDist, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
+import { cpuSeconds } from './proc.ts';
 import { BENCH_MODEL } from './protocol.ts';
 import { median } from './stats.ts';
 

@@ -7,7 +7,7 @@
 //   PROXY_ENV   extra environment for the proxy, as JSON (e.g. '{"MALLOC_ARENA_MAX":"2"}')
 //   FLOOR=1     measure the stack alone (bench/floor/stack.ts) instead of the proxy
 
-import { readFileSync } from 'node:fs';
+import { statusMb } from './proc.ts';
 import { resetPeakRss, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
 import { BENCH_MODEL } from './protocol.ts';
 import { SEMI_SPACE_OPTION } from './report.ts';
@@ -24,9 +24,7 @@ interface Memory {
 }
 
 function memoryOf(pid: number): Memory {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
-  return { peakMb: mb('VmHWM'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
+  return { peakMb: statusMb(pid, 'VmHWM'), anonMb: statusMb(pid, 'RssAnon'), fileMb: statusMb(pid, 'RssFile') };
 }
 
 const upstream = await Upstream.start();

@@ -3,10 +3,21 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** A memory field of /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile…) in MB; NaN when absent. */
+export function statusMb(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
 /** Resident set size (VmRSS) in MB. */
 export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
+  return statusMb(pid, 'VmRSS');
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Open file descriptors: sockets, the log file, epoll, and Node's own. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/loopback.ts';
 import type { FloorSpec } from './floor/spec.ts';
+import { statusMb } from './proc.ts';
 import { BENCH_PROJECT, VERTEX_CHAT_PATH, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -250,16 +251,8 @@ export function resetPeakRss(pid: number): boolean {
 }
 
 /** Peak resident set size (VmHWM) in MB since start or the last reset. */
-/** CPU seconds (user + system, all threads) a process has used so far. */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 export function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
+  return statusMb(pid, 'VmHWM');
 }
 
 export function countLines(file: string): number {
