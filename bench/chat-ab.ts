@@ -4,7 +4,10 @@
 // busy machine. The full comparison is `npm run bench`.
 //
 // Usage: node bench/chat-ab.ts [rounds] [seconds]
+//   VARIANTS   also measure proxies with other node options and environment,
+//              as JSON: [{"name":"arena","nodeArgs":["--max-semi-space-size=8"],"env":{"MALLOC_ARENA_MAX":"2"}}]
 
+import type { ChildProcess } from 'node:child_process';
 import type { LoadResult } from './load.ts';
 import { buildDist, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
 import { cpuSeconds } from './proc.ts';
@@ -18,20 +21,22 @@ const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', con
 buildDist();
 const upstream = await Upstream.start();
 const token = await upstream.issueToken();
-const servers = {
+const servers: Record<string, { url: string; child: ChildProcess }> = {
   info: await spawnProxy(upstream, 'ab-info', 'info'),
   warn: await spawnProxy(upstream, 'ab-warn', 'warn'),
   stack: await spawnFloor('stack', upstream, token),
 };
-type Name = keyof typeof servers;
-const names = Object.keys(servers) as Name[];
+const variants = JSON.parse(process.env.VARIANTS ?? '[]') as { name: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }[];
+for (const { name, nodeArgs, env } of variants) servers[name] = await spawnProxy(upstream, `ab-${name}`, 'info', { nodeArgs, env });
+type Name = string;
+const names = Object.keys(servers);
 
 for (const connections of [16, 64]) {
   const rps = new Map<Name, number[]>(names.map((n) => [n, []]));
   const cpuUs = new Map<Name, number[]>(names.map((n) => [n, []]));
   for (let round = 0; round < rounds; round++) {
     for (const name of names) {
-      const { url, child } = servers[name];
+      const { url, child } = servers[name] as { url: string; child: ChildProcess };
       const before = cpuSeconds(child.pid as number);
       const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, connections, durationSeconds: seconds };
       const result = await runChild<LoadResult>('load.ts', spec);
@@ -42,7 +47,8 @@ for (const connections of [16, 64]) {
   const of = (values: Map<Name, number[]>, name: Name) => median(values.get(name) ?? []);
   const line = names.map((n) => `${n} ${of(rps, n).toFixed(0)} req/s, ${of(cpuUs, n).toFixed(1)} µs CPU/req`).join('; ');
   const ratio = (n: Name) => `${n}/stack ${(of(rps, n) / of(rps, 'stack')).toFixed(2)}× throughput, ${(of(cpuUs, 'stack') / of(cpuUs, n)).toFixed(2)}× by CPU`;
-  process.stdout.write(`${connections} connections: ${line}\n  ${ratio('info')}; ${ratio('warn')}\n`);
+  const ratios = names.filter((n) => n !== 'stack').map(ratio);
+  process.stdout.write(`${connections} connections: ${line}\n  ${ratios.join('; ')}\n`);
 }
 for (const { child } of Object.values(servers)) await stop(child);
 await stop(upstream.child);

@@ -1,53 +1,67 @@
-// Peak memory of one process during 1000 concurrent streams, split into
-// anonymous and file-backed pages (the node binary's), round after round: for
+// Peak memory of the proxy and of the stack alone during 1000 concurrent
+// streams, split into anonymous and file-backed pages (the node binary's), in
+// interleaved rounds after a chat warm-up, both with the same settings: for
 // trying memory settings quickly. The full comparison is `npm run bench`.
 //
-// Usage: node bench/memory-ab.ts [rounds]
-//   NODE_ARGS   node options for the measured process (default: the image's, --max-semi-space-size=8)
-//   PROXY_ENV   extra environment for the proxy, as JSON (e.g. '{"MALLOC_ARENA_MAX":"2"}')
-//   FLOOR=1     measure the stack alone (bench/floor/stack.ts) instead of the proxy
+// Usage: node bench/memory-ab.ts [rounds] [warm-up seconds]
+//   NODE_ARGS   node options for both processes (default: the image's)
+//   PROXY_ENV   extra environment for both, as JSON (default: the image's)
 
+import type { ChildProcess } from 'node:child_process';
+import type { LoadResult } from './load.ts';
 import { statusMb } from './proc.ts';
 import { resetPeakRss, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
 import { BENCH_MODEL } from './protocol.ts';
-import { SEMI_SPACE_OPTION } from './report.ts';
+import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import type { StreamResult } from './streams.ts';
 
-const rounds = Number(process.argv[2] ?? 2);
-const nodeArgs = (process.env.NODE_ARGS ?? SEMI_SPACE_OPTION).split(' ').filter(Boolean);
-const env = process.env.PROXY_ENV ? (JSON.parse(process.env.PROXY_ENV) as NodeJS.ProcessEnv) : {};
+const rounds = Number(process.argv[2] ?? 3);
+const warmSeconds = Number(process.argv[3] ?? 5);
+const nodeArgs = process.env.NODE_ARGS === undefined ? [...IMAGE_NODE_ARGS] : process.env.NODE_ARGS.split(' ').filter(Boolean);
+const env = process.env.PROXY_ENV ? (JSON.parse(process.env.PROXY_ENV) as NodeJS.ProcessEnv) : IMAGE_ENV;
 
-interface Memory {
-  peakMb: number;
-  anonMb: number;
-  fileMb: number;
+interface Measured {
+  name: string;
+  url: string;
+  child: ChildProcess;
 }
 
-function memoryOf(pid: number): Memory {
-  return { peakMb: statusMb(pid, 'VmHWM'), anonMb: statusMb(pid, 'RssAnon'), fileMb: statusMb(pid, 'RssFile') };
+function memoryOf(pid: number): string {
+  const mb = (field: string) => statusMb(pid, field).toFixed(1);
+  return `${mb('VmHWM')} MB (anonymous ${mb('RssAnon')}, file-backed ${mb('RssFile')})`;
 }
 
-const upstream = await Upstream.start();
-const measured = process.env.FLOOR
-  ? await spawnFloor('stack', upstream, await upstream.issueToken(), nodeArgs)
-  : await spawnProxy(upstream, 'memory-ab', 'info', { nodeArgs, env });
-const pid = measured.child.pid as number;
-await new Promise((resolve) => setTimeout(resolve, 500));
-const idle = memoryOf(pid);
-process.stdout.write(`idle: ${idle.peakMb.toFixed(1)} MB (anonymous ${idle.anonMb.toFixed(1)}, file-backed ${idle.fileMb.toFixed(1)})\n`);
-for (let round = 0; round < rounds; round++) {
+async function warm({ url }: Measured): Promise<void> {
+  const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
+  const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, connections: 16, durationSeconds: warmSeconds };
+  await runChild<LoadResult>('load.ts', spec);
+}
+
+async function streamRound({ url, child }: Measured): Promise<string> {
+  const pid = child.pid as number;
   resetPeakRss(pid);
   // VmHWM has no anonymous/file split: sample the anonymous part.
   let peakAnonMb = 0;
-  const sampler = setInterval(() => (peakAnonMb = Math.max(peakAnonMb, memoryOf(pid).anonMb)), 20);
-  const url = `${measured.url}/v1/chat/completions`;
-  const spec = { mode: 'concurrent', api: 'chat', url, headers: { 'content-type': 'application/json' }, count: 1000, chunks: 20, intervalMs: 150, model: BENCH_MODEL };
+  const sampler = setInterval(() => (peakAnonMb = Math.max(peakAnonMb, statusMb(pid, 'RssAnon'))), 20);
+  const spec = { mode: 'concurrent', api: 'chat', url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, count: 1000, chunks: 20, intervalMs: 150, model: BENCH_MODEL };
   const result = await runChild<StreamResult>('streams.ts', spec);
   clearInterval(sampler);
-  const after = memoryOf(pid);
-  process.stdout.write(
-    `round ${round}: ${result.complete}/1000 complete in ${(result.wallMs / 1000).toFixed(1)} s; peak RSS ${after.peakMb.toFixed(1)} MB, peak anonymous ${peakAnonMb.toFixed(1)} MB (sampled)\n`,
-  );
+  const peak = `peak RSS ${statusMb(pid, 'VmHWM').toFixed(1)} MB, peak anonymous ${peakAnonMb.toFixed(1)} MB (sampled)`;
+  return `${result.complete}/1000 complete in ${(result.wallMs / 1000).toFixed(1)} s; ${peak}`;
 }
-await stop(measured.child);
+
+const upstream = await Upstream.start();
+const floor = await spawnFloor('stack', upstream, await upstream.issueToken(), nodeArgs, env);
+const proxy = await spawnProxy(upstream, 'memory-ab', 'info', { nodeArgs, env });
+const measured: Measured[] = [
+  { name: 'proxy', ...proxy },
+  { name: 'stack', ...floor },
+];
+process.stdout.write(`settings: ${nodeArgs.join(' ')} ${JSON.stringify(env)}\n`);
+for (const m of measured) process.stdout.write(`${m.name} idle: ${memoryOf(m.child.pid as number)}\n`);
+for (const m of measured) await warm(m);
+for (let round = 0; round < rounds; round++) {
+  for (const m of measured) process.stdout.write(`${m.name} round ${round}: ${await streamRound(m)}\n`);
+}
+for (const m of measured) await stop(m.child);
 await stop(upstream.child);

@@ -180,14 +180,20 @@ function floorScript(kind: FloorKind): string {
   return script;
 }
 
-export async function spawnFloor(kind: FloorKind, upstream: Upstream, token: string, execArgv: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnFloor(
+  kind: FloorKind,
+  upstream: Upstream,
+  token: string,
+  execArgv: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const spec: FloorSpec = {
     port: await freePort(),
     upstreamOrigin: upstream.ready.vertexUrl,
     upstreamBasePath: VERTEX_CHAT_PATH.slice(0, -'/chat/completions'.length),
     token,
   };
-  const child = track(fork(floorScript(kind), [JSON.stringify(spec)], { cwd: ROOT, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const child = track(fork(floorScript(kind), [JSON.stringify(spec)], { cwd: ROOT, execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   const first = await Promise.race([once(child, 'message').then(() => 'ready'), once(child, 'exit').then(([code]) => `exited with ${code}`)]);
   if (first !== 'ready') throw new Error(`bench/floor/${kind}.ts ${first} before it was ready`);
   return { child, url: `http://127.0.0.1:${spec.port}` };

@@ -1,14 +1,13 @@
 // Turns the measurements into the markdown that is printed and written to
 // bench/results.md: the targets first, then every figure per path.
 
+import { IMAGE_SETTINGS_TEXT } from './image-settings.ts';
 import type { LoadResult } from './load.ts';
 import { responsesSection, responsesTargets } from './report-responses.ts';
 import type { StreamResult } from './streams.ts';
 
-export type PathName = 'direct' | 'proxy' | 'proxy-responses' | 'proxy-warn' | 'proxy-semi' | 'nginx' | 'floor-stack' | 'floor-node' | 'floor-stack-semi';
+export type PathName = 'direct' | 'proxy' | 'proxy-responses' | 'proxy-warn' | 'proxy-image' | 'nginx' | 'floor-stack' | 'floor-node' | 'floor-stack-image';
 
-/** The V8 young-generation cap tried as a memory setting (see the report's notes). */
-export const SEMI_SPACE_OPTION = '--max-semi-space-size=8';
 
 export interface TokenRun {
   lifetimeSeconds: number;
@@ -57,7 +56,7 @@ const COLUMNS: [PathName, string][] = [
   ['direct', 'direct'],
   ['proxy', 'proxy (defaults: LOG_LEVEL=info)'],
   ['proxy-warn', 'proxy, LOG_LEVEL=warn'],
-  ['proxy-semi', `proxy, NODE_OPTIONS=${SEMI_SPACE_OPTION}`],
+  ['proxy-image', `proxy, as the image runs it (${IMAGE_SETTINGS_TEXT})`],
   ['nginx', 'nginx'],
 ];
 
@@ -99,8 +98,8 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
   const wall = (name: PathName) => of(report.streams, name, (r) => r.wallMs);
   const complete = of(report.streams, 'proxy', (r) => r.complete);
   const rss = of(report.streams, 'proxy', (r) => r.peakRssMb);
-  const rssSemi = of(report.streams, 'proxy-semi', (r) => r.peakRssMb);
-  const rssFloor = of(report.streams, 'floor-stack-semi', (r) => r.peakRssMb);
+  const rssImage = of(report.streams, 'proxy-image', (r) => r.peakRssMb);
+  const rssFloor = of(report.streams, 'floor-stack-image', (r) => r.peakRssMb);
   const cpuPerRequest = (c: number, name: PathName) => of(report.chat[c] as Map<PathName, LoadResult[]>, name, (r) => r.cpuUsPerRequest ?? Number.NaN);
   const stackRps = (c: number) => of(report.chat[c] as Map<PathName, LoadResult[]>, 'floor-stack', (r) => r.rps);
   const t = report.tokens;
@@ -130,14 +129,14 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
       met(complete === s.streams && wall('proxy') / wall('direct') <= 1.2),
     ],
     [
-      `proxy peak RSS ≤ 150 MB during those streams, with the image's NODE_OPTIONS=${SEMI_SPACE_OPTION}`,
-      `${fixed(rssSemi, 0)} MB (${fixed(rss, 0)} MB with Node's defaults; the stack alone with the image's option: ${fixed(rssFloor, 0)} MB)`,
-      met(rssSemi <= 150),
+      `proxy peak RSS ≤ 150 MB during those streams, with the image's ${IMAGE_SETTINGS_TEXT}`,
+      `${fixed(rssImage, 0)} MB (${fixed(rss, 0)} MB with Node's defaults; the stack alone as the image runs it: ${fixed(rssFloor, 0)} MB)`,
+      met(rssImage <= 150),
     ],
     [
-      "proxy peak RSS ≤ 1.1× the stack alone's during those streams (both with the image's option)",
-      `${fixed(rssSemi / rssFloor, 2)}×`,
-      met(rssSemi / rssFloor <= 1.1),
+      "proxy peak RSS ≤ 1.1× the stack alone's during those streams (both as the image runs them)",
+      `${fixed(rssImage / rssFloor, 2)}×`,
+      met(rssImage / rssFloor <= 1.1),
     ],
     [
       `one token fetch per token lifetime (${t.lifetimeSeconds} s tokens, ${t.loadSeconds} s of load)`,
@@ -230,12 +229,12 @@ function floorSection(report: Report, of: Of): string[] {
 
 /** The stack alone's peak RSS during the concurrent streams, beside the proxy's, both with the image's settings. */
 function floorMemory(report: Report, of: Of): string[] {
-  if (!report.streams.has('floor-stack-semi')) return [];
+  if (!report.streams.has('floor-stack-image')) return [];
   const peak = (name: PathName) => fixed(of(report.streams, name, (r: StreamResult & { peakRssMb: number }) => r.peakRssMb), 0);
   const s = report.settings;
   return [
     '',
-    `Memory: during the ${s.streams} concurrent streams, with the image's NODE_OPTIONS=${SEMI_SPACE_OPTION}, the stack alone (its upstream pool uncapped, as the proxy's, instead of reply-from's default 128 connections) peaked at ${peak('floor-stack-semi')} MB and the proxy at ${peak('proxy-semi')} MB.`,
+    `Memory: during the ${s.streams} concurrent streams, with the image's ${IMAGE_SETTINGS_TEXT}, the stack alone (its upstream pool uncapped, as the proxy's, instead of reply-from's default 128 connections) peaked at ${peak('floor-stack-image')} MB and the proxy at ${peak('proxy-image')} MB.`,
   ];
 }
 

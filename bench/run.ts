@@ -16,7 +16,8 @@ import { findNginx, startNginx, type Nginx } from './nginx.ts';
 import { buildDist, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
 import { cpuSeconds } from './proc.ts';
 import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
-import { renderReport, SEMI_SPACE_OPTION, type Report, type PathName, type TokenRun } from './report.ts';
+import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
+import { renderReport, type Report, type PathName, type TokenRun } from './report.ts';
 import type { StreamResult, StreamSpec } from './streams.ts';
 import { median } from './stats.ts';
 
@@ -155,9 +156,9 @@ async function main(): Promise<void> {
   const proxies: ProxyProcess[] = [
     await spawnProxy(upstream, 'proxy-info', 'info'),
     await spawnProxy(upstream, 'proxy-warn', 'warn'),
-    await spawnProxy(upstream, 'proxy-semi', 'info', { nodeArgs: [SEMI_SPACE_OPTION] }),
+    await spawnProxy(upstream, 'proxy-image', 'info', { nodeArgs: [...IMAGE_NODE_ARGS], env: IMAGE_ENV }),
   ];
-  const [proxyInfo, proxyWarn, proxySemi] = proxies as [ProxyProcess, ProxyProcess, ProxyProcess];
+  const [proxyInfo, proxyWarn, proxyImage] = proxies as [ProxyProcess, ProxyProcess, ProxyProcess];
   const nginxBinary = findNginx();
   let nginx: Nginx | undefined;
   if (nginxBinary) nginx = await startNginx(nginxBinary, upstream.ready.vertexUrl, token);
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     { name: 'direct', url: upstream.ready.vertexUrl + VERTEX_CHAT_PATH, headers: { authorization: `Bearer ${token}` }, pids: () => [] },
     { name: 'proxy', url: `${proxyInfo.url}/v1/chat/completions`, headers: {}, pids: () => [proxyInfo.child.pid as number] },
     { name: 'proxy-warn', url: `${proxyWarn.url}/v1/chat/completions`, headers: {}, pids: () => [proxyWarn.child.pid as number] },
-    { name: 'proxy-semi', url: `${proxySemi.url}/v1/chat/completions`, headers: {}, pids: () => [proxySemi.child.pid as number] },
+    { name: 'proxy-image', url: `${proxyImage.url}/v1/chat/completions`, headers: {}, pids: () => [proxyImage.child.pid as number] },
   ];
   if (nginx) {
     const n = nginx;
@@ -178,12 +179,16 @@ async function main(): Promise<void> {
   const responses: Path = { name: 'proxy-responses', url: `${proxyInfo.url}/v1/responses`, headers: {}, api: 'responses', pids: () => [proxyInfo.child.pid as number] };
   const streamPaths: Path[] = [...paths.slice(0, 2), responses, ...paths.slice(2)];
 
-  // References for the chat scenarios only: how fast the stack alone, and Node alone, forward on this machine.
+  // References: how fast the stack alone, and Node alone, forward on this machine. The stack alone
+  // as the image runs it also serves the concurrent streams, as a reference for the proxy's memory:
+  // it takes the same chat rounds as the proxy first, so both are measured warm.
   const floors = [
     { name: 'floor-stack', ...(await spawnFloor('stack', upstream, token)) },
     { name: 'floor-node', ...(await spawnFloor('node', upstream, token)) },
+    { name: 'floor-stack-image', ...(await spawnFloor('stack', upstream, token, [...IMAGE_NODE_ARGS], IMAGE_ENV)) },
   ] as const;
-  const chatPaths: Path[] = [...paths, ...floors.map(({ name, url, child }): Path => ({ name, url: `${url}/v1/chat/completions`, headers: {}, pids: () => [child.pid as number] }))];
+  const floorPaths = floors.map(({ name, url, child }): Path => ({ name, url: `${url}/v1/chat/completions`, headers: {}, pids: () => [child.pid as number] }));
+  const chatPaths: Path[] = [...paths, ...floorPaths];
 
   progress('warm-up');
   await interleaved(chatPaths, 1, (p) => chatLoad(p, 16, 1));
@@ -192,15 +197,12 @@ async function main(): Promise<void> {
     progress(`chat, ${connections} connections, ${SETTINGS.rounds} rounds of ${SETTINGS.loadSeconds} s per path`);
     chat[connections] = await interleaved(chatPaths, SETTINGS.rounds, (p) => chatLoad(p, connections, SETTINGS.loadSeconds));
   }
-  for (const floor of floors) await stop(floor.child);
+  for (const floor of floors.slice(0, 2)) await stop(floor.child);
   progress(`time to first byte, ${SETTINGS.ttfbStreams} sequential streams per path`);
   const ttfb = await interleaved(streamPaths, SETTINGS.rounds, (p) => runChild<StreamResult>('streams.ts', streamSpec(p, 'sequential')));
-  // The stack alone serves the same streams with the image's settings, as a reference for the proxy's memory.
-  const floorStreams = await spawnFloor('stack', upstream, token, [SEMI_SPACE_OPTION]);
-  const floorStreamPath: Path = { name: 'floor-stack-semi', url: `${floorStreams.url}/v1/chat/completions`, headers: {}, pids: () => [floorStreams.child.pid as number] };
   progress(`${SETTINGS.streams} concurrent streams of ${SETTINGS.streamChunks} chunks, ${SETTINGS.streamRounds} rounds`);
-  const streams = await interleaved([...streamPaths, floorStreamPath], SETTINGS.streamRounds, streamsWithRss);
-  await stop(floorStreams.child);
+  const streams = await interleaved([...streamPaths, floorPaths[2] as Path], SETTINGS.streamRounds, streamsWithRss);
+  await stop(floors[2].child);
   progress(`steady load with ${SETTINGS.tokenLifetimeSeconds} s tokens for ${SETTINGS.tokenLoadSeconds} s`);
   const tokens = await tokenLifetimeRun(upstream);
   progress(`cold start, ${SETTINGS.coldStarts} times each for dist/cli.js and src/cli.ts`);

@@ -13,6 +13,7 @@ import { post } from './post.ts';
 import { fdCount, sample } from './proc.ts';
 import { spawnProxy, stop, track, type Upstream } from './processes.ts';
 import { BENCH_MODEL } from './protocol.ts';
+import { IMAGE_ENV } from './image-settings.ts';
 import { PROXY_NODE_ARGS } from './soak-memory.ts';
 import { percentile } from './stats.ts';
 
@@ -49,7 +50,7 @@ function summarize(answers: { status: number; ms: number }[]): ProbeSummary {
 }
 
 export async function floodRun(upstream: Upstream, name: string, env: Record<string, string>, counts: { idle: number; trickle: number }): Promise<FloodRun> {
-  const proxy = await spawnProxy(upstream, `soak-flood-${name}`, 'info', { nodeArgs: PROXY_NODE_ARGS, env });
+  const proxy = await spawnProxy(upstream, `soak-flood-${name}`, 'info', { nodeArgs: PROXY_NODE_ARGS, env: { ...IMAGE_ENV, ...env } });
   const pid = proxy.child.pid as number;
   const url = `${proxy.url}/v1/chat/completions`;
   const kept = new Agent({ keepAlive: true, maxSockets: 1 });

@@ -5,14 +5,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { BOMB_INFLATED_BYTES, gzipBomb } from './bomb.ts';
+import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import { errorCode, post, type Answer } from './post.ts';
 import { rssMb } from './proc.ts';
 import { peakRssMb, resetPeakRss, spawnProxy, stop, type Upstream } from './processes.ts';
 import { BENCH_MODEL } from './protocol.ts';
-import { SEMI_SPACE_OPTION } from './report.ts';
 
 /** As the container image runs it (its NODE_OPTIONS), since the Kubernetes limit is sized from these figures. */
-export const PROXY_NODE_ARGS = [SEMI_SPACE_OPTION];
+export const PROXY_NODE_ARGS = [...IMAGE_NODE_ARGS];
 const MB = 1024 * 1024;
 
 /** An ordinary chat request carrying one ~30 MB base64 image. */
@@ -71,7 +71,7 @@ export async function bodyMemory(upstream: Upstream, raisedBudgetMb: number, rep
 }
 
 async function bodyRun(upstream: Upstream, body: Buffer, c: Pick<BodyRun, 'body' | 'concurrent' | 'budgetMb'>, env: Record<string, string>): Promise<BodyRun> {
-  const proxy = await spawnProxy(upstream, `soak-body-${c.body}-${c.concurrent}-${c.budgetMb ?? 'default'}`, 'info', { nodeArgs: PROXY_NODE_ARGS, env });
+  const proxy = await spawnProxy(upstream, `soak-body-${c.body}-${c.concurrent}-${c.budgetMb ?? 'default'}`, 'info', { nodeArgs: PROXY_NODE_ARGS, env: { ...IMAGE_ENV, ...env } });
   const pid = proxy.child.pid as number;
   try {
     await warmUp(proxy.url);
@@ -102,7 +102,7 @@ export interface BombRun {
 }
 
 export async function gzipBombRun(upstream: Upstream, concurrent: number): Promise<BombRun> {
-  const proxy = await spawnProxy(upstream, 'soak-bomb', 'info', { nodeArgs: PROXY_NODE_ARGS });
+  const proxy = await spawnProxy(upstream, 'soak-bomb', 'info', { nodeArgs: PROXY_NODE_ARGS, env: IMAGE_ENV });
   const pid = proxy.child.pid as number;
   try {
     await warmUp(proxy.url);

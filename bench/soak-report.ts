@@ -22,7 +22,7 @@ export interface MixedSoak {
 }
 
 export interface SoakReport {
-  machine: { cores: number; cpu: string; node: string; date: string; commit: string; loadAtStart: number; loadAtEnd: number; nodeArgs: string };
+  machine: { cores: number; cpu: string; node: string; date: string; commit: string; loadAtStart: number; loadAtEnd: number; imageSettings: string };
   raisedBudgetMb: number;
   bodyRepeats: number;
   bodies: BodyRun[];
@@ -165,7 +165,7 @@ export function renderSoakReport(r: SoakReport): string {
   return [
     '# Soak and adversarial run',
     '',
-    `${m.date}, code at \`${m.commit}\`; ${m.cores} cores (${m.cpu}), Node ${m.node}; proxy started as \`node ${m.nodeArgs} dist/cli.js\` (the image's NODE_OPTIONS), everything on 127.0.0.1. ` +
+    `${m.date}, code at \`${m.commit}\`; ${m.cores} cores (${m.cpu}), Node ${m.node}; proxy started as the image runs it (\`${m.imageSettings} node dist/cli.js\`), everything on 127.0.0.1. ` +
       `1-minute load average ${f(m.loadAtStart, 2)} at the start, ${f(m.loadAtEnd, 2)} at the end.`,
     '',
     ...checks(r),

@@ -14,6 +14,7 @@ import { probeMemory } from './probe-memory.ts';
 import { sample } from './proc.ts';
 import { buildDist, runChild, spawnProxy, stop, stopAll, Upstream } from './processes.ts';
 import { floodRun } from './soak-flood.ts';
+import { IMAGE_ENV, IMAGE_SETTINGS_TEXT } from './image-settings.ts';
 import { bodyMemory, gzipBombRun, PROXY_NODE_ARGS } from './soak-memory.ts';
 import { renderSoakReport, type MixedSoak, type SoakReport } from './soak-report.ts';
 import type { TrafficResult, TrafficSpec } from './soak-traffic.ts';
@@ -52,7 +53,7 @@ function errorLines(logFile: string): { count: number; first?: string } {
 async function mixedSoak(upstream: Upstream): Promise<MixedSoak> {
   await upstream.setTokenLifetime(SETTINGS.tokenLifetimeSeconds);
   const before = await upstream.stats();
-  const proxy = await spawnProxy(upstream, 'soak-mixed', 'info', { nodeArgs: PROXY_NODE_ARGS });
+  const proxy = await spawnProxy(upstream, 'soak-mixed', 'info', { nodeArgs: PROXY_NODE_ARGS, env: IMAGE_ENV });
   try {
     const sampler = sample(proxy.child.pid as number, SETTINGS.sampleEveryMs);
     const spec: TrafficSpec = { url: `${proxy.url}/v1/chat/completions`, seconds: SETTINGS.minutes * 60, ...SETTINGS.traffic };
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
 
   const bodies = await bodyMemory(upstream, SETTINGS.raisedBudgetMb, SETTINGS.bodyRepeats, progress);
   progress('exec probe memory');
-  const probeProxy = await spawnProxy(upstream, 'soak-probes', 'info', { nodeArgs: PROXY_NODE_ARGS });
+  const probeProxy = await spawnProxy(upstream, 'soak-probes', 'info', { nodeArgs: PROXY_NODE_ARGS, env: IMAGE_ENV });
   const probes = await probeMemory(probeProxy.url).finally(() => stop(probeProxy.child));
   progress(`gzip bomb: 1, then ${SETTINGS.bombsAtOnce} at once`);
   const bomb = await gzipBombRun(upstream, SETTINGS.bombsAtOnce);
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
       commit: commit(),
       loadAtStart,
       loadAtEnd: loadavg()[0] as number,
-      nodeArgs: PROXY_NODE_ARGS.join(' '),
+      imageSettings: IMAGE_SETTINGS_TEXT,
     },
     raisedBudgetMb: SETTINGS.raisedBudgetMb,
     bodyRepeats: SETTINGS.bodyRepeats,

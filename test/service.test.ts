@@ -62,6 +62,8 @@ t.test('the spec: this node and binary, absolute paths, the settings set now, a 
       GOOGLE_APPLICATION_CREDENTIALS: 'keys/sa.json',
       LOG_LEVEL: '',
       PATH: '/usr/local/bin:/usr/bin',
+      NODE_OPTIONS: '--max-semi-space-size=8',
+      MALLOC_ARENA_MAX: '2',
       UNRELATED: 'x',
     },
     { config: 'other.yaml', port: '9000' },
@@ -72,6 +74,8 @@ t.test('the spec: this node and binary, absolute paths, the settings set now, a 
     GOOGLE_CLOUD_PROJECT: 'my-project',
     PROXY_API_KEY: 'k1',
     GOOGLE_APPLICATION_CREDENTIALS: '/home/me/proxy/keys/sa.json',
+    NODE_OPTIONS: '--max-semi-space-size=8',
+    MALLOC_ARENA_MAX: '2',
     PATH: '/usr/local/bin:/usr/bin',
   });
   t.equal(built.stopTimeoutSeconds, 40);

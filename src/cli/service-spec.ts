@@ -19,6 +19,8 @@ export const PASSED_ENV_NAMES: readonly string[] = [
   'CLOUDSDK_CONFIG',
   'NODE_EXTRA_CA_CERTS',
   'NODE_OPTIONS',
+  // glibc's, as the container image sets it (Dockerfile).
+  'MALLOC_ARENA_MAX',
   'HTTPS_PROXY',
   'https_proxy',
   'HTTP_PROXY',

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
+import { IMAGE_ENV, IMAGE_NODE_ARGS } from '../../bench/image-settings.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -42,6 +43,9 @@ t.test('Dockerfile: build stages on node:24-slim, an image of production files o
   t.match(user, /^\d+(:\d+)?$/, 'USER is numeric, so runAsNonRoot can check it');
   t.not(user.split(':')[0], '0', 'and not root');
   t.match(args('ENV').join(' '), /\bHOST=0\.0\.0\.0\b/);
+  // The benchmarks measure the image's memory with these settings.
+  t.match(args('ENV').join(' '), new RegExp(`\\bNODE_OPTIONS=${IMAGE_NODE_ARGS.join(' ')}(\\s|$)`));
+  for (const [name, value] of Object.entries(IMAGE_ENV)) t.match(args('ENV').join(' '), new RegExp(`\\b${name}=${value}(\\s|$)`));
   t.same(args('EXPOSE'), ['8765']);
   t.same(JSON.parse(args('HEALTHCHECK').at(-1)?.replace(/^.*?CMD\s+/, '') ?? 'null'), ['node', 'dist/cli.js', 'healthcheck']);
   t.same(JSON.parse(args('ENTRYPOINT').at(-1) ?? 'null'), [], 'no entry point script');
