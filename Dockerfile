@@ -51,8 +51,8 @@ COPY --from=build /app/config ./config
 # burst of streams (bench: 1000-stream peak RSS 265 MB -> 167 MB, same throughput).
 # At most two malloc arenas: memory V8's helper threads (GC, compilers) free is
 # then reused by the main thread instead of held in arenas of their own
-# (about 10 MB less at that peak, same throughput). bench/image-settings.ts
-# measures with these two.
+# (malloc's share of that peak: 41 MB instead of 47, the whole peak about 10 MB
+# lower, same throughput). bench/image-settings.ts measures with these two.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=8 \
     MALLOC_ARENA_MAX=2 \
