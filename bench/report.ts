@@ -196,6 +196,8 @@ type Of = <T>(results: Map<PathName, T[]>, name: PathName, pick: Pick<T>) => num
 const FLOORS: [PathName, string][] = [
   ['proxy', 'this proxy'],
   ['floor-stack', 'the stack alone (`bench/floor/stack.ts`)'],
+  ['proxy-image', 'this proxy, as the image runs it'],
+  ['floor-stack-image', 'the stack alone, so run'],
   ['floor-node', 'Node alone (`bench/floor/node.ts`)'],
   ['nginx', 'nginx'],
 ];
@@ -218,7 +220,7 @@ function floorSection(report: Report, of: Of): string[] {
     '',
     '## The floor: what the stack and Node cost before any of our code',
     '',
-    'Throughput in req/s (and as a fraction of nginx), measured in the same interleaved rounds, and the CPU time (user and system, all threads; summed over nginx\'s workers) each server spent per request: on a machine whose two cores the load generator and the fake upstream share, throughput moves from run to run, CPU per request much less. The stack alone is Fastify 5 with @fastify/http-proxy, a static token, no logging and no hooks; Node alone is node:http with an undici Pool and no framework.',
+    `Throughput in req/s (and as a fraction of nginx), measured in the same interleaved rounds, and the CPU time (user and system, all threads; summed over nginx's workers) each server spent per request: on a machine whose two cores the load generator and the fake upstream share, throughput moves from run to run, CPU per request much less. The stack alone is Fastify 5 with @fastify/http-proxy, a static token, no logging and no hooks; Node alone is node:http with an undici Pool and no framework. "As the image runs it": with the image's ${IMAGE_SETTINGS_TEXT}.`,
     '',
     `| scenario | ${FLOORS.map(([, label]) => label).join(' | ')} |`,
     `| --- | ${FLOORS.map(() => '---:').join(' | ')} |`,
