@@ -21,22 +21,24 @@ const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', con
 buildDist();
 const upstream = await Upstream.start();
 const token = await upstream.issueToken();
-const servers: Record<string, { url: string; child: ChildProcess }> = {
-  info: await spawnProxy(upstream, 'ab-info', 'info'),
-  warn: await spawnProxy(upstream, 'ab-warn', 'warn'),
-  stack: await spawnFloor('stack', upstream, token),
-};
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+const servers = new Map<string, Server>([
+  ['info', await spawnProxy(upstream, 'ab-info', 'info')],
+  ['warn', await spawnProxy(upstream, 'ab-warn', 'warn')],
+  ['stack', await spawnFloor('stack', upstream, token)],
+]);
 const variants = JSON.parse(process.env.VARIANTS ?? '[]') as { name: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }[];
-for (const { name, nodeArgs, env } of variants) servers[name] = await spawnProxy(upstream, `ab-${name}`, 'info', { nodeArgs, env });
-type Name = string;
-const names = Object.keys(servers);
+for (const { name, nodeArgs, env } of variants) servers.set(name, await spawnProxy(upstream, `ab-${name}`, 'info', { nodeArgs, env }));
 
 for (const connections of [16, 64]) {
-  const rps = new Map<Name, number[]>(names.map((n) => [n, []]));
-  const cpuUs = new Map<Name, number[]>(names.map((n) => [n, []]));
+  const rps = new Map<string, number[]>([...servers.keys()].map((n) => [n, []]));
+  const cpuUs = new Map<string, number[]>([...servers.keys()].map((n) => [n, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const name of names) {
-      const { url, child } = servers[name] as { url: string; child: ChildProcess };
+    for (const [name, { url, child }] of servers) {
       const before = cpuSeconds(child.pid as number);
       const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, connections, durationSeconds: seconds };
       const result = await runChild<LoadResult>('load.ts', spec);
@@ -44,11 +46,12 @@ for (const connections of [16, 64]) {
       cpuUs.get(name)?.push(((cpuSeconds(child.pid as number) - before) * 1e6) / Math.max(1, result.ok + result.failed));
     }
   }
-  const of = (values: Map<Name, number[]>, name: Name) => median(values.get(name) ?? []);
+  const names = [...servers.keys()];
+  const of = (values: Map<string, number[]>, name: string) => median(values.get(name) ?? []);
   const line = names.map((n) => `${n} ${of(rps, n).toFixed(0)} req/s, ${of(cpuUs, n).toFixed(1)} µs CPU/req`).join('; ');
-  const ratio = (n: Name) => `${n}/stack ${(of(rps, n) / of(rps, 'stack')).toFixed(2)}× throughput, ${(of(cpuUs, 'stack') / of(cpuUs, n)).toFixed(2)}× by CPU`;
+  const ratio = (n: string) => `${n}/stack ${(of(rps, n) / of(rps, 'stack')).toFixed(2)}× throughput, ${(of(cpuUs, 'stack') / of(cpuUs, n)).toFixed(2)}× by CPU`;
   const ratios = names.filter((n) => n !== 'stack').map(ratio);
   process.stdout.write(`${connections} connections: ${line}\n  ${ratios.join('; ')}\n`);
 }
-for (const { child } of Object.values(servers)) await stop(child);
+for (const { child } of servers.values()) await stop(child);
 await stop(upstream.child);
