@@ -11,12 +11,11 @@ import type { ChildProcess } from 'node:child_process';
 import type { LoadResult } from './load.ts';
 import { buildDist, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
 import { cpuSeconds } from './proc.ts';
-import { BENCH_MODEL } from './protocol.ts';
+import { CHAT_BODY } from './protocol.ts';
 import { median } from './stats.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 3);
-const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
 
 buildDist();
 const upstream = await Upstream.start();
@@ -40,7 +39,7 @@ for (const connections of [16, 64]) {
   for (let round = 0; round < rounds; round++) {
     for (const [name, { url, child }] of servers) {
       const before = cpuSeconds(child.pid as number);
-      const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, connections, durationSeconds: seconds };
+      const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: CHAT_BODY, connections, durationSeconds: seconds };
       const result = await runChild<LoadResult>('load.ts', spec);
       rps.get(name)?.push(result.rps);
       cpuUs.get(name)?.push(((cpuSeconds(child.pid as number) - before) * 1e6) / Math.max(1, result.ok + result.failed));

@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { LoadResult } from './load.ts';
 import { statusMb } from './proc.ts';
 import { resetPeakRss, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
-import { BENCH_MODEL } from './protocol.ts';
+import { BENCH_MODEL, CHAT_BODY } from './protocol.ts';
 import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import type { StreamResult } from './streams.ts';
 
@@ -32,8 +32,7 @@ function memoryOf(pid: number): string {
 }
 
 async function warm({ url }: Measured): Promise<void> {
-  const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
-  const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, connections: 16, durationSeconds: warmSeconds };
+  const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: CHAT_BODY, connections: 16, durationSeconds: warmSeconds };
   await runChild<LoadResult>('load.ts', spec);
 }
 

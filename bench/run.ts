@@ -15,7 +15,7 @@ import type { LoadResult, LoadSpec } from './load.ts';
 import { findNginx, startNginx, type Nginx } from './nginx.ts';
 import { buildDist, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
 import { cpuSeconds } from './proc.ts';
-import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
+import { BENCH_MODEL, CHAT_BODY, VERTEX_CHAT_PATH } from './protocol.ts';
 import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import { renderReport, type Report, type PathName, type TokenRun } from './report.ts';
 import type { StreamResult, StreamSpec } from './streams.ts';
@@ -34,8 +34,6 @@ const SETTINGS = {
   tokenLoadSeconds: QUICK ? 12 : 25,
   coldStarts: QUICK ? 3 : 7,
 };
-
-const CHAT_BODY = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
 
 interface Path {
   readonly name: PathName;
