@@ -1,6 +1,8 @@
 // The Responses API part of the report: translated streams (POST /v1/responses,
 // Chat Completions upstream) beside passthrough chat streams through the same
-// proxy process, in the same interleaved rounds.
+// proxy process, in the same interleaved rounds. That process runs as the
+// image runs it: with Node's defaults the young generation's size swings the
+// peaks too much for their ratio to mean anything.
 
 import type { PathName, Report } from './report.ts';
 import type { StreamResult } from './streams.ts';
@@ -9,7 +11,7 @@ type Of = <T>(results: Map<PathName, T[]>, name: PathName, pick: (result: T) => 
 type Fixed = (value: number, digits: number) => string;
 type Met = (ok: boolean) => string;
 
-const PASSTHROUGH: PathName = 'proxy';
+const PASSTHROUGH: PathName = 'proxy-image';
 const TRANSLATED: PathName = 'proxy-responses';
 
 /** Rows for the targets table; none when the run had no translated path. */
@@ -53,7 +55,7 @@ export function responsesSection(report: Report, of: Of, fixed: Fixed): string[]
     '',
     '## Responses API streams (translated)',
     '',
-    `The same proxy process (defaults, LOG_LEVEL=info) serving \`POST /v1/responses\`: each request translated to a Chat Completions stream upstream (the same ${s.streamChunks} chunks), each chunk translated to Responses events (\`response.created\` first, a text delta per chunk, \`response.completed\`), each response stored for \`previous_response_id\`. Beside it, passthrough chat streams (the "proxy" column above), in the same interleaved rounds.`,
+    `The proxy process that runs as the image runs it (LOG_LEVEL=info) serving \`POST /v1/responses\`: each request translated to a Chat Completions stream upstream (the same ${s.streamChunks} chunks), each chunk translated to Responses events (\`response.created\` first, a text delta per chunk, \`response.completed\`), each response stored for \`previous_response_id\`. Beside it, passthrough chat streams of the same process (the "as the image runs it" column above), in the same interleaved rounds.`,
     '',
     '| scenario | passthrough chat | Responses API | Responses vs chat |',
     '| --- | ---: | ---: | ---: |',

@@ -174,8 +174,8 @@ async function main(): Promise<void> {
   }
 
   // Translated streams, beside the passthrough ones of the same process: streams only (no chat load).
-  const responses: Path = { name: 'proxy-responses', url: `${proxyInfo.url}/v1/responses`, headers: {}, api: 'responses', pids: () => [proxyInfo.child.pid as number] };
-  const streamPaths: Path[] = [...paths.slice(0, 2), responses, ...paths.slice(2)];
+  const responses: Path = { name: 'proxy-responses', url: `${proxyImage.url}/v1/responses`, headers: {}, api: 'responses', pids: () => [proxyImage.child.pid as number] };
+  const streamPaths: Path[] = [...paths.slice(0, 4), responses, ...paths.slice(4)];
 
   // References: how fast the stack alone, and Node alone, forward on this machine. The stack alone
   // as the image runs it also serves the concurrent streams, as a reference for the proxy's memory:
