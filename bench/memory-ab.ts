@@ -5,7 +5,7 @@
 //
 // Usage: node bench/memory-ab.ts [rounds] [warm-up seconds]
 //   NODE_ARGS   node options for both processes (default: the image's)
-//   PROXY_ENV   extra environment for both, as JSON (default: the image's)
+//   PROXY_ENV   environment added for both, as JSON, in place of the image's (default: the image's)
 
 import type { ChildProcess } from 'node:child_process';
 import type { LoadResult } from './load.ts';
