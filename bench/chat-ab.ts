@@ -8,10 +8,7 @@
 //              as JSON: [{"name":"arena","nodeArgs":["--max-semi-space-size=8"],"env":{"MALLOC_ARENA_MAX":"2"}}]
 
 import type { ChildProcess } from 'node:child_process';
-import type { LoadResult } from './load.ts';
-import { buildDist, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
-import { cpuSeconds } from './proc.ts';
-import { CHAT_BODY } from './protocol.ts';
+import { buildDist, chatLoad, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
 import { median } from './stats.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -38,11 +35,9 @@ for (const connections of [16, 64]) {
   const cpuUs = new Map<string, number[]>([...servers.keys()].map((n) => [n, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, { url, child }] of servers) {
-      const before = cpuSeconds(child.pid as number);
-      const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: CHAT_BODY, connections, durationSeconds: seconds };
-      const result = await runChild<LoadResult>('load.ts', spec);
+      const result = await chatLoad(`${url}/v1/chat/completions`, {}, [child.pid as number], connections, seconds);
       rps.get(name)?.push(result.rps);
-      cpuUs.get(name)?.push(((cpuSeconds(child.pid as number) - before) * 1e6) / Math.max(1, result.ok + result.failed));
+      cpuUs.get(name)?.push(result.cpuUsPerRequest ?? Number.NaN);
     }
   }
   const names = [...servers.keys()];

@@ -2,7 +2,7 @@
 // Dockerfile ENV that change memory, for the benchmarks that measure the
 // image's figures. test/container/deploy-files.test.ts holds the Dockerfile to them.
 
-/** V8's young generation capped at 8 MB a semi-space (Node's default lets it grow to 32 MB). */
+/** V8's young generation capped at 8 MB a semi-space (Node's default lets it grow several times larger under a burst). */
 export const IMAGE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /** glibc keeps at most two malloc arenas, so memory V8's helper threads free is reused instead of held. */

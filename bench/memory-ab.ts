@@ -8,10 +8,9 @@
 //   PROXY_ENV   environment added for both, as JSON, in place of the image's (default: the image's)
 
 import type { ChildProcess } from 'node:child_process';
-import type { LoadResult } from './load.ts';
 import { statusMb } from './proc.ts';
-import { resetPeakRss, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
-import { BENCH_MODEL, CHAT_BODY } from './protocol.ts';
+import { chatLoad, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
+import { BENCH_MODEL } from './protocol.ts';
 import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import type { StreamResult } from './streams.ts';
 
@@ -32,8 +31,7 @@ function memoryOf(pid: number): string {
 }
 
 async function warm({ url }: Measured): Promise<void> {
-  const spec = { url: `${url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: CHAT_BODY, connections: 16, durationSeconds: warmSeconds };
-  await runChild<LoadResult>('load.ts', spec);
+  await chatLoad(`${url}/v1/chat/completions`, {}, [], 16, warmSeconds);
 }
 
 async function streamRound({ url, child }: Measured): Promise<string> {

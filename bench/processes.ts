@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/loopback.ts';
 import type { FloorSpec } from './floor/spec.ts';
-import { statusMb } from './proc.ts';
-import { BENCH_PROJECT, VERTEX_CHAT_PATH, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
+import type { LoadResult, LoadSpec } from './load.ts';
+import { cpuSeconds, statusMb } from './proc.ts';
+import { BENCH_PROJECT, CHAT_BODY, VERTEX_CHAT_PATH, type Command, type UpstreamReady, type UpstreamStats } from './protocol.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const started = new Set<ChildProcess>();
@@ -244,6 +245,19 @@ export async function runChild<T>(script: string, spec: unknown): Promise<T> {
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`bench/${script} exited with ${code}`);
   return JSON.parse(out.trim().split('\n').at(-1) as string) as T;
+}
+
+/**
+ * Closed-loop chat load (CHAT_BODY) at `url`, with the CPU time `pids` spent
+ * per request (all threads) when there are any to read.
+ */
+export async function chatLoad(url: string, headers: Record<string, string>, pids: readonly number[], connections: number, durationSeconds: number): Promise<LoadResult> {
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const before = cpu();
+  const spec: LoadSpec = { url, headers: { 'content-type': 'application/json', ...headers }, body: CHAT_BODY, connections, durationSeconds };
+  const result = await runChild<LoadResult>('load.ts', spec);
+  if (pids.length === 0) return result;
+  return { ...result, cpuUsPerRequest: ((cpu() - before) * 1e6) / Math.max(1, result.ok + result.failed) };
 }
 
 /** Resets a process's peak RSS (Linux clear_refs 5); false where not permitted. */

@@ -11,11 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import type { LoadResult, LoadSpec } from './load.ts';
+import type { LoadResult } from './load.ts';
 import { findNginx, startNginx, type Nginx } from './nginx.ts';
-import { buildDist, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
-import { cpuSeconds } from './proc.ts';
-import { BENCH_MODEL, CHAT_BODY, VERTEX_CHAT_PATH } from './protocol.ts';
+import { buildDist, chatLoad, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
+import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
 import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import { renderReport, type Report, type PathName, type TokenRun } from './report.ts';
 import type { StreamResult, StreamSpec } from './streams.ts';
@@ -45,10 +44,6 @@ interface Path {
   readonly api?: StreamSpec['api'];
 }
 
-function loadSpec(path: Path, connections: number, durationSeconds: number): LoadSpec {
-  return { url: path.url, headers: { 'content-type': 'application/json', ...path.headers }, body: CHAT_BODY, connections, durationSeconds };
-}
-
 function streamSpec(path: Path, mode: StreamSpec['mode']): StreamSpec {
   const concurrent = mode === 'concurrent';
   return {
@@ -64,13 +59,8 @@ function streamSpec(path: Path, mode: StreamSpec['mode']): StreamSpec {
 }
 
 /** Closed-loop chat load on one path, with the CPU its processes spent per request. */
-async function chatLoad(path: Path, connections: number, seconds: number): Promise<LoadResult> {
-  const pids = path.pids();
-  const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const before = cpu();
-  const result = await runChild<LoadResult>('load.ts', loadSpec(path, connections, seconds));
-  if (pids.length === 0) return result;
-  return { ...result, cpuUsPerRequest: ((cpu() - before) * 1e6) / Math.max(1, result.ok + result.failed) };
+function pathLoad(path: Path, connections: number, seconds: number): Promise<LoadResult> {
+  return chatLoad(path.url, path.headers, path.pids(), connections, seconds);
 }
 
 /** Runs `measure` for every path, round after round, and keeps each path's results in order. */
@@ -109,8 +99,7 @@ async function tokenLifetimeRun(upstream: Upstream): Promise<TokenRun> {
   const before = await upstream.stats();
   const proxy = await spawnProxy(upstream, 'proxy-token', 'info');
   try {
-    const path: Path = { name: 'proxy', url: `${proxy.url}/v1/chat/completions`, headers: {}, pids: () => [] };
-    const load = await runChild<LoadResult>('load.ts', loadSpec(path, 16, SETTINGS.tokenLoadSeconds));
+    const load = await chatLoad(`${proxy.url}/v1/chat/completions`, {}, [], 16, SETTINGS.tokenLoadSeconds);
     const after = await upstream.stats();
     const fetchTimes = after.fetchTimes.slice(before.fetchTimes.length);
     const gaps = fetchTimes.slice(1).map((t, i) => (t - (fetchTimes[i] as number)) / 1000);
@@ -189,11 +178,11 @@ async function main(): Promise<void> {
   const chatPaths: Path[] = [...paths, ...floorPaths];
 
   progress('warm-up');
-  await interleaved(chatPaths, 1, (p) => chatLoad(p, 16, 1));
+  await interleaved(chatPaths, 1, (p) => pathLoad(p, 16, 1));
   const chat: Report['chat'] = {};
   for (const connections of [16, 64]) {
     progress(`chat, ${connections} connections, ${SETTINGS.rounds} rounds of ${SETTINGS.loadSeconds} s per path`);
-    chat[connections] = await interleaved(chatPaths, SETTINGS.rounds, (p) => chatLoad(p, connections, SETTINGS.loadSeconds));
+    chat[connections] = await interleaved(chatPaths, SETTINGS.rounds, (p) => pathLoad(p, connections, SETTINGS.loadSeconds));
   }
   for (const floor of floors.slice(0, 2)) await stop(floor.child);
   progress(`time to first byte, ${SETTINGS.ttfbStreams} sequential streams per path`);
