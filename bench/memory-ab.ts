@@ -6,6 +6,9 @@
 // Usage: node bench/memory-ab.ts [rounds] [warm-up seconds]
 //   NODE_ARGS   node options for both processes (default: the image's)
 //   PROXY_ENV   environment added for both, as JSON, in place of the image's (default: the image's)
+//   FRESH=1     start both processes anew for every round: each round is then the
+//               first burst after a warm-up, the worst case, and spreads less than
+//               back-to-back bursts of one process, whose garbage waits for V8's next full collection
 
 import type { ChildProcess } from 'node:child_process';
 import { statusMb } from './proc.ts';
@@ -18,6 +21,7 @@ const rounds = Number(process.argv[2] ?? 3);
 const warmSeconds = Number(process.argv[3] ?? 5);
 const nodeArgs = process.env.NODE_ARGS === undefined ? [...IMAGE_NODE_ARGS] : process.env.NODE_ARGS.split(' ').filter(Boolean);
 const env = process.env.PROXY_ENV ? (JSON.parse(process.env.PROXY_ENV) as NodeJS.ProcessEnv) : IMAGE_ENV;
+const fresh = process.env.FRESH === '1';
 
 interface Measured {
   name: string;
@@ -47,17 +51,26 @@ async function streamRound({ url, child }: Measured): Promise<string> {
   return `${result.complete}/1000 complete in ${(result.wallMs / 1000).toFixed(1)} s; ${peak}`;
 }
 
+async function start(upstream: Upstream): Promise<Measured[]> {
+  const floor = await spawnFloor('stack', upstream, await upstream.issueToken(), nodeArgs, env);
+  const proxy = await spawnProxy(upstream, 'memory-ab', 'info', { nodeArgs, env });
+  const measured: Measured[] = [
+    { name: 'proxy', ...proxy },
+    { name: 'stack', ...floor },
+  ];
+  for (const m of measured) process.stdout.write(`${m.name} idle: ${memoryOf(m.child.pid as number)}\n`);
+  for (const m of measured) await warm(m);
+  return measured;
+}
+
 const upstream = await Upstream.start();
-const floor = await spawnFloor('stack', upstream, await upstream.issueToken(), nodeArgs, env);
-const proxy = await spawnProxy(upstream, 'memory-ab', 'info', { nodeArgs, env });
-const measured: Measured[] = [
-  { name: 'proxy', ...proxy },
-  { name: 'stack', ...floor },
-];
-process.stdout.write(`settings: ${nodeArgs.join(' ')} ${JSON.stringify(env)}\n`);
-for (const m of measured) process.stdout.write(`${m.name} idle: ${memoryOf(m.child.pid as number)}\n`);
-for (const m of measured) await warm(m);
+process.stdout.write(`settings: ${nodeArgs.join(' ')} ${JSON.stringify(env)}${fresh ? ', fresh processes every round' : ''}\n`);
+let measured = await start(upstream);
 for (let round = 0; round < rounds; round++) {
+  if (fresh && round > 0) {
+    for (const m of measured) await stop(m.child);
+    measured = await start(upstream);
+  }
   for (const m of measured) process.stdout.write(`${m.name} round ${round}: ${await streamRound(m)}\n`);
 }
 for (const m of measured) await stop(m.child);

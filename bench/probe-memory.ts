@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { buildDist } from './processes.ts';
-import { IMAGE_NODE_ARGS } from './image-settings.ts';
+import { IMAGE_NODE_OPTIONS } from './image-settings.ts';
 
 const REPORT_AT_EXIT =
   "data:text/javascript,process.on('exit',()=>process.stderr.write(process.getBuiltinModule('node:fs').readFileSync('/proc/self/status','utf8')))";
@@ -22,7 +22,7 @@ export interface ProbeCost {
 
 async function costOf(args: string[], url: URL): Promise<ProbeCost> {
   const env = { PATH: process.env.PATH, HOST: url.hostname, PORT: url.port };
-  const child = spawn(process.execPath, [...IMAGE_NODE_ARGS, '--import', REPORT_AT_EXIT, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...IMAGE_NODE_OPTIONS, '--import', REPORT_AT_EXIT, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let status = '';
   child.stderr.setEncoding('utf8').on('data', (part: string) => (status += part));
   const [exitCode] = (await once(child, 'exit')) as [number | null];

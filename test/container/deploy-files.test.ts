@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
-import { IMAGE_ENV, IMAGE_NODE_ARGS } from '../../bench/image-settings.ts';
+import { IMAGE_ENV, IMAGE_NODE_FLAGS, IMAGE_NODE_OPTIONS } from '../../bench/image-settings.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -44,12 +44,12 @@ t.test('Dockerfile: build stages on node:24-slim, an image of production files o
   t.not(user.split(':')[0], '0', 'and not root');
   t.match(args('ENV').join(' '), /\bHOST=0\.0\.0\.0\b/);
   // The benchmarks measure the image's memory with these settings.
-  t.match(args('ENV').join(' '), new RegExp(`\\bNODE_OPTIONS=${IMAGE_NODE_ARGS.join(' ')}(\\s|$)`));
+  t.match(args('ENV').join(' '), new RegExp(`\\bNODE_OPTIONS=${IMAGE_NODE_OPTIONS.join(' ')}(\\s|$)`));
   for (const [name, value] of Object.entries(IMAGE_ENV)) t.match(args('ENV').join(' '), new RegExp(`\\b${name}=${value}(\\s|$)`));
   t.same(args('EXPOSE'), ['8765']);
   t.same(JSON.parse(args('HEALTHCHECK').at(-1)?.replace(/^.*?CMD\s+/, '') ?? 'null'), ['node', 'dist/cli.js', 'healthcheck']);
   t.same(JSON.parse(args('ENTRYPOINT').at(-1) ?? 'null'), [], 'no entry point script');
-  t.same(JSON.parse(args('CMD').at(-1) ?? 'null'), ['node', 'dist/cli.js'], 'exec form: node is PID 1');
+  t.same(JSON.parse(args('CMD').at(-1) ?? 'null'), ['node', ...IMAGE_NODE_FLAGS, 'dist/cli.js'], 'exec form: node is PID 1, with the flags NODE_OPTIONS cannot carry');
 });
 
 t.test('Dockerfile: an extra CA for a TLS-inspecting proxy, as a build secret used by npm ci only', async (t) => {
