@@ -57,3 +57,19 @@ t.test('a trusted certificate (fixture CA) works end to end', async (t) => {
   t.equal(h.vertex.requests.length, 1);
   t.equal(h.vertex.last?.headers.authorization, `Bearer ${h.metadata.latestToken}`, 'the token went to the verified upstream');
 });
+
+t.test('the upstream gets its own Host and TLS server name, whatever Host the client sent', async (t) => {
+  // A client that reaches the proxy by another name (compose's service name, allowed in PROXY_ALLOWED_HOSTS).
+  const h = await startHarness(t, { vertex: { tls: true }, trustFixtureCa: true, env: { PROXY_ALLOWED_HOSTS: 'vertex-openai-proxy' } });
+  const headers = { ...JSON_HEADERS, host: 'vertex-openai-proxy:8765' };
+  const upstreamHost = new URL(h.vertex.baseUrl).host;
+  const calls = [
+    { url: '/v1/chat/completions', payload: BODY },
+    { url: '/v1/responses', payload: JSON.stringify({ model: CHAT_BODY.model, input: 'hi' }) },
+  ];
+  for (const { url, payload } of calls) {
+    const res = await h.app.inject({ method: 'POST', url, headers, payload });
+    t.equal(res.statusCode, 200, `${url}: ${res.body}`);
+    t.equal(h.vertex.last?.headers.host, upstreamHost, `${url}: Host names the upstream`);
+  }
+});

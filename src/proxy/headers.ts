@@ -9,10 +9,11 @@ const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP_HEADERS);
  * What a client may send on to Google: framing, content negotiation, the
  * client's identity and request id, the billing project, and Vertex's own
  * `x-vertex-ai-*` controls. Everything else (cookies, `x-forwarded-*`, `via`,
- * method overrides, IAM and routing headers) stays here.
+ * method overrides, IAM and routing headers) stays here. `Host` too: it names
+ * this proxy, and undici writes the upstream's own from the origin (and takes
+ * the TLS server name from the Host header when one is given).
  */
 const FORWARDED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'host',
   'content-type',
   'content-length',
   'accept',
