@@ -32,9 +32,13 @@ export function relayEvents(upstream: Readable, stream: ResponseStream, hooks: R
   const finish = (last: string): void => {
     if (done) return;
     done = true;
-    hooks.onFinish(stream.result());
-    if (last !== '') out.push(last);
-    out.push(null);
+    // Whatever the hook does, the client gets the end of its stream.
+    try {
+      hooks.onFinish(stream.result());
+    } finally {
+      if (last !== '') out.push(last);
+      out.push(null);
+    }
   };
 
   out.push(stream.start());

@@ -25,6 +25,7 @@ import type { ResponseObject } from './response-types.ts';
 import { toResponse } from './response.ts';
 import { historyAfter, type ResponseStore } from './store.ts';
 import { createResponseStream } from './stream.ts';
+import { requireShallow } from './validate.ts';
 
 export interface TranslatedOptions {
   readonly upstream: UpstreamContext;
@@ -53,6 +54,7 @@ export async function serveTranslated(
 ): Promise<FastifyReply> {
   const { store, signatures } = options;
   const record = request.record;
+  requireShallow(json);
   const previousId = previousIdOf(json);
   const previous = previousId === undefined ? undefined : store.get(previousId);
   if (previousId !== undefined && previous === undefined) throw previousResponseNotFound(previousId);
@@ -82,7 +84,12 @@ export async function serveTranslated(
   };
   const keep = (response: ResponseObject): void => {
     if (translated.request.store === false || response.status === 'failed') return;
-    store.put(response, historyAfter(previous?.history ?? [], translated.input, response));
+    try {
+      store.put(response, historyAfter(previous?.history ?? [], translated.input, response));
+    } catch (err) {
+      // The client still gets its answer; only a follow-up naming it will not find it.
+      request.log.error({ err }, 'response not stored');
+    }
   };
 
   if (translated.chat.stream === true) {

@@ -45,3 +45,18 @@ export function requireString(value: unknown, field: string): string {
   if (typeof value !== 'string') throw invalidBody(`${field} must be a string.`);
   return value;
 }
+
+/**
+ * Deeper than any body a client sends (tool schemas included), and shallow
+ * enough that the proxy can serialize what it keeps of the body (the response
+ * object, the stored history) without running out of stack.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/** A 400 when the body nests objects or arrays deeper than MAX_BODY_DEPTH. */
+export function requireShallow(value: unknown, depth = 0): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (depth === MAX_BODY_DEPTH) throw invalidBody(`The body nests objects and arrays deeper than ${MAX_BODY_DEPTH} levels.`);
+  const children = Array.isArray(value) ? value : Object.values(value);
+  for (const child of children) requireShallow(child, depth + 1);
+}

@@ -68,6 +68,8 @@ t.test('errors are OpenAI-shaped, and bad requests never reach Vertex', async (t
     ['conversation', { model: MODEL, input: 'hi', conversation: 'conv_1' }, 400, 'unsupported_input'],
     ['unknown previous_response_id', { model: MODEL, input: 'hi', previous_response_id: 'resp_gone' }, 404, 'previous_response_not_found'],
     ['unknown item_reference', { model: MODEL, input: [{ type: 'item_reference', id: 'msg_gone' }] }, 404, 'item_not_found'],
+    // Parsed fine, but too deep to serialize back into the response and the store.
+    ['nested 5000 levels deep', `{"model":"${MODEL}","stream":true,"input":"hi","metadata":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 400, 'invalid_request_body'],
   ];
   for (const [name, body, status, code] of cases) {
     const res = await create(h, body);
