@@ -78,6 +78,11 @@ t.test('/v1/models answers locally for the openai SDK', async (t) => {
   t.equal(retrieved.owned_by, 'google');
   const missing = await client.models.retrieve('nope').catch((err: unknown) => err);
   t.equal((missing as { status?: number }).status, 404);
+  // The router has decoded the path once already: a literal % in an ID is not decoded again.
+  for (const [path, status] of [['google%2Fgemini-3.5-flash', 200], ['100%25', 404], ['a%25E0', 404]] as const) {
+    const res = await h.app.inject({ method: 'GET', url: `/v1/models/${path}`, headers: { host: 'localhost:8765' } });
+    t.equal(res.statusCode, status, `GET /v1/models/${path}: ${res.body}`);
+  }
   t.equal(h.vertex.requests.length, 0, 'Google is never called');
   t.equal(h.metadata.tokenRequests, 0, 'not even for a token');
 });

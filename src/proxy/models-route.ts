@@ -26,8 +26,8 @@ export async function modelsRoutes(app: FastifyInstance, options: ModelsOptions)
   app.get('/models', list);
 
   const retrieve = async (request: FastifyRequest, reply: FastifyReply) => {
-    // IDs contain slashes (google/gemini-2.5-flash); SDKs may send them encoded.
-    const id = decodeURIComponent((request.params as { '*': string })['*']);
+    // IDs contain slashes (google/gemini-2.5-flash), sent plain or encoded: the router has decoded either.
+    const id = (request.params as { '*': string })['*'];
     if (options.modelIds().includes(id)) return modelObject(id);
     return sendError(reply, new ProxyError('model_not_found', id));
   };
