@@ -131,3 +131,27 @@ t.test('configured headers may not take over what the proxy sets', async (t) => 
     t.throws(() => configWith({}, { headers: { [name]: 'x' } }), { name: 'ConfigError', message: new RegExp(`proxy\\.json: headers\\.${name}`) });
   }
 });
+
+t.test('a bad API key or header value is reported without its value (the message may reach a log)', async (t) => {
+  const secret = 'sk-live-SECRET123';
+  const cases: Array<[unknown, unknown, RegExp]> = [
+    [{}, { apiKeys: { primary: secret } }, /proxy\.json: apiKeys \(a map, not shown\): must be a comma-separated string or a list of strings/],
+    [{}, { apiKeys: [{ key: secret }] }, /apiKeys \(a map, not shown\)/],
+    [{}, { headers: { 'x-api-key': `${secret}\nX-Other: 1` } }, /proxy\.json: headers\.x-api-key \(a string, not shown\)/],
+    [{}, { headers: { authorization: `Bearer ${secret}` } }, /headers\.authorization \(a string, not shown\): must be a header the proxy does not set itself/],
+    [{ a: { headers: { 'x-key': [secret] } } }, {}, /models\.a\.headers\.x-key \(a list, not shown\)/],
+    [{}, { headers: secret }, /proxy\.json: headers \(a string, not shown\)/],
+  ];
+  for (const [models, rest, message] of cases) {
+    const err = (() => {
+      try {
+        configWith(models, rest as Record<string, unknown>);
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    t.match(err, { name: 'ConfigError', message }, JSON.stringify(rest));
+    t.notMatch(err?.message ?? '', /SECRET123/, 'the value is not in the message');
+  }
+});

@@ -5,7 +5,7 @@
 import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds } from './compat-settings.ts';
 import { parseModels } from './models.ts';
 import { parseStoreEntries, parseStoreMb, parseStoreTtlSeconds, RESPONSES_DEFAULTS } from './responses-settings.ts';
-import { boolean, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT } from './values.ts';
+import { boolean, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT, secretList } from './values.ts';
 
 /** How long one token fetch (or project lookup) may take: PROXY_TOKEN_TIMEOUT_SECONDS. */
 export const DEFAULT_TOKEN_TIMEOUT_SECONDS = 15;
@@ -33,7 +33,7 @@ export const FIELDS = {
   baseUrl: { env: ['VERTEX_BASE_URL'], parse: origin },
   quotaProject: { env: ['GOOGLE_CLOUD_QUOTA_PROJECT'], parse: pattern(PROJECT, 'a Google Cloud project ID') },
   headers: { env: [], parse: headerMap },
-  apiKeys: { env: ['PROXY_API_KEY'], parse: list },
+  apiKeys: { env: ['PROXY_API_KEY'], parse: secretList },
   allowedHosts: { env: ['PROXY_ALLOWED_HOSTS'], parse: list },
   corsOrigins: { env: ['PROXY_CORS_ORIGINS'], parse: originList },
   logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },

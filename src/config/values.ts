@@ -18,12 +18,21 @@ export const PROJECT = /^[a-z0-9][a-z0-9.:-]{0,99}$/i;
 export const ENDPOINT = /^(openapi|[0-9]{1,30})$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 
+/** How a bad value is reported: with the value, or (for secrets) without it. */
+type Failure = (key: string, raw: unknown, expected: string) => never;
+
 export function fail(key: string, raw: unknown, expected: string): never {
   throw new ConfigError(`Invalid ${key} (${JSON.stringify(raw)}): must be ${expected}`);
 }
 
-export function text(raw: unknown, key: string, expected: string): string {
-  if (typeof raw !== 'string' && typeof raw !== 'number') fail(key, raw, expected);
+/** For values that may be secrets (API keys, header values): the message may reach a log, so it says only what kind of value it was. */
+function failSecret(key: string, raw: unknown, expected: string): never {
+  const kind = raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw === 'object' ? 'a map' : `a ${typeof raw}`;
+  throw new ConfigError(`Invalid ${key} (${kind}, not shown): must be ${expected}`);
+}
+
+export function text(raw: unknown, key: string, expected: string, failure: Failure = fail): string {
+  if (typeof raw !== 'string' && typeof raw !== 'number') failure(key, raw, expected);
   return String(raw).trim();
 }
 
@@ -75,10 +84,15 @@ export function origin(raw: unknown, key: string): string {
   return url.origin;
 }
 
-export function list(raw: unknown, key: string): string[] {
+export function list(raw: unknown, key: string, failure: Failure = fail): string[] {
   const expected = 'a comma-separated string or a list of strings';
-  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail(key, raw, expected);
-  return items.map((item) => text(item, key, expected)).filter((item) => item !== '');
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : failure(key, raw, expected);
+  return items.map((item) => text(item, key, expected, failure)).filter((item) => item !== '');
+}
+
+/** A list of secrets (client API keys): never echoed in an error. */
+export function secretList(raw: unknown, key: string): string[] {
+  return list(raw, key, failSecret);
 }
 
 export function originList(raw: unknown, key: string): string[] {
@@ -87,13 +101,14 @@ export function originList(raw: unknown, key: string): string[] {
 
 export function headerMap(raw: unknown, key: string): Record<string, string> {
   const expected = 'a map of header names to string values';
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(key, raw, expected);
+  // Header values may be credentials (an endpoint's API key): never echoed.
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) failSecret(key, raw, expected);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
-    if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) fail(`${key}.${name}`, value, expected);
+    if (!HEADER_NAME.test(name) || typeof value !== 'string' || /[\r\n]/.test(value)) failSecret(`${key}.${name}`, value, expected);
     const lower = name.toLowerCase();
     if (RESERVED_EXTRA_HEADERS.has(lower) || lower === 'authorization') {
-      fail(`${key}.${name}`, value, 'a header the proxy does not set itself (not Authorization, Host, Content-Length or a hop-by-hop header)');
+      failSecret(`${key}.${name}`, value, 'a header the proxy does not set itself (not Authorization, Host, Content-Length or a hop-by-hop header)');
     }
     headers[name.toLowerCase()] = value;
   }
