@@ -91,7 +91,9 @@ export function repairThoughtSignatures(raw: Buffer, json: unknown, options: Sig
     if (newCalls) (changed ??= [...messages])[i] = { ...message, tool_calls: newCalls };
   });
   if (!changed) return undefined;
-  return { body: replaceTopLevel(raw, 'messages', JSON.stringify(changed)), restored, sentinels };
+  const messagesJson = stringifyOrUndefined(changed);
+  if (messagesJson === undefined) return undefined;
+  return { body: replaceTopLevel(raw, 'messages', messagesJson), restored, sentinels };
 }
 
 function signatureOf(call: Json): string | undefined {
@@ -117,6 +119,15 @@ function replaceTopLevel(raw: Buffer, key: string, valueJson: string): Buffer {
   }
   parts.push(raw.subarray(last));
   return Buffer.concat(parts);
+}
+
+/** JSON.parse takes deeper nesting than JSON.stringify can write back: such a body goes as it came, for Vertex to answer. */
+function stringifyOrUndefined(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseOrUndefined(raw: Buffer): unknown {

@@ -142,6 +142,8 @@ t.test('without a parse from the caller, the body is parsed here', async (t) => 
   t.equal(result?.restored, 1);
   t.match(result?.body.toString(), /"thought_signature":"NINE"/);
   t.equal(repairThoughtSignatures(Buffer.from('{"tool_calls": oops'), undefined, { model: GEMINI, memory: memoryWith({}), fallback: true }), undefined, 'unparsable: left alone');
+  const deep = `{"model":"${GEMINI}","messages":[{"role":"user","content":"q","x":${'['.repeat(20_000)}${']'.repeat(20_000)}},${JSON.stringify(assistant(call('fc-9')))}]}`;
+  t.equal(repairThoughtSignatures(Buffer.from(deep), undefined, { model: GEMINI, memory: memoryWith({ 'fc-9': 'NINE' }), fallback: true }), undefined, 'too deep to write back: left alone');
 });
 
 t.test('requiresThoughtSignatures: Gemini 3 and later', async (t) => {
