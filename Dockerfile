@@ -70,7 +70,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 # itself, then finishes in-flight requests (PROXY_SHUTDOWN_GRACE_SECONDS).
 # V8 compiles hot functions on the main thread: compilations finished on helper
 # threads would wait, holding their memory (35 MB at a burst's peak), for a busy
-# main thread to take them (1000-stream peak about 20 MB lower, same
+# main thread to take them (1000-stream peak 10-25 MB lower, same steady
 # throughput). Node refuses this flag in NODE_OPTIONS, hence here.
 ENTRYPOINT []
 CMD ["node", "--no-concurrent-recompilation", "dist/cli.js"]
