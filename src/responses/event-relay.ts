@@ -13,7 +13,7 @@ import type { ResponseStream } from './stream.ts';
 export interface RelayHooks {
   /** The upstream broke off (not because the client left); the client gets response.failed. */
   onBreak(err: Error): void;
-  /** The stream ended with a terminal event (completed, incomplete or failed), with the final object. */
+  /** The stream ended with a terminal event (completed, incomplete or failed), with the final object. Must not throw: the client's last event is sent after it. */
   onFinish(response: ResponseObject): void;
 }
 
@@ -32,13 +32,9 @@ export function relayEvents(upstream: Readable, stream: ResponseStream, hooks: R
   const finish = (last: string): void => {
     if (done) return;
     done = true;
-    // Whatever the hook does, the client gets the end of its stream.
-    try {
-      hooks.onFinish(stream.result());
-    } finally {
-      if (last !== '') out.push(last);
-      out.push(null);
-    }
+    hooks.onFinish(stream.result());
+    if (last !== '') out.push(last);
+    out.push(null);
   };
 
   out.push(stream.start());
