@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import t from 'tap';
 import { parse } from 'yaml';
+import { IMAGE_NODE_FLAGS } from '../../bench/image-settings.ts';
 import { startFakeMetadata } from '../helpers/fake-metadata.ts';
 import { startFakeSts } from '../helpers/fake-sts.ts';
 import { chunk, startFakeVertex } from '../helpers/fake-vertex.ts';
@@ -73,7 +74,7 @@ t.test('container image: serves, probes, runs as non-root, stops cleanly on SIGT
   t.equal(uid.code, 0);
   t.not(uid.stdout, '0', `runs as a non-root user (uid ${uid.stdout})`);
   const pid1 = await podman('exec', name, 'cat', '/proc/1/cmdline');
-  t.same(pid1.stdout.split('\0').filter(Boolean), ['node', 'dist/cli.js'], 'node itself is PID 1, no shell wrapper');
+  t.same(pid1.stdout.split('\0').filter(Boolean), ['node', ...IMAGE_NODE_FLAGS, 'dist/cli.js'], "node itself is PID 1, no shell wrapper, with the image's node flags");
   mark('requests and probes done');
 
   const onDisk = Number((await podman('image', 'inspect', '--format', '{{.Size}}', image)).stdout);
