@@ -54,18 +54,56 @@ t.test('a changed file is picked up without a signal', async (t) => {
   const { h, path, options, send, lastLocation } = await setup(t);
   const stop = watchForReload(options, path, POLL_MS);
   t.teardown(stop);
-  // The watcher's first look at the file comes a poll later: write until it sees a change, rather than guess a delay.
+  await rewriteUntilReloaded(h.logs, path, routesTo('asia-northeast1'), POLL_MS);
+  await (await send()).text();
+  t.equal(lastLocation(), 'asia-northeast1');
+});
+
+/**
+ * The watcher's first look at the file comes a poll after it starts, and it
+ * reloads once the file has stopped changing: rewrite the file every few polls
+ * until a reload shows, rather than guess a delay.
+ */
+async function rewriteUntilReloaded(logs: readonly string[], path: string, content: string, pollMs: number): Promise<void> {
+  const before = logs.filter((line) => line.includes('config file changed')).length;
   let writes = 0;
+  let lastWrite = 0;
   await waitFor(
     () => {
-      writeFileSync(path, routesTo('asia-northeast1') + ' '.repeat(++writes % 2)); // a new size each time
-      return h.logs.some((line) => line.includes('config file changed'));
+      if (Date.now() - lastWrite > 5 * pollMs) {
+        writeFileSync(path, content + ' '.repeat(++writes % 2)); // a new size each time
+        lastWrite = Date.now();
+      }
+      return logs.filter((line) => line.includes('config file changed')).length > before;
     },
     'the file watcher',
     15_000,
   );
-  await (await send()).text();
-  t.equal(lastLocation(), 'asia-northeast1');
+}
+
+t.test('a file caught half-written is never applied: the reload waits until the file stops changing', async (t) => {
+  const path = join(scratchDir('vop-reload-'), 'proxy.yaml');
+  const routes = (location: string) => `models:\n  team:\n    model: google/gemini-2.5-flash\n    location: [${location}]\n`;
+  writeFileSync(path, routes('europe-west1'));
+  const h = await startHarness(t, { env: { PROXY_CONFIG: path } });
+  const options = { routes: h.routes, loadConfig: () => loadConfig({ env: { PROXY_CONFIG: path, VERTEX_BASE_URL: h.vertex.baseUrl } }), logger: h.logger };
+  // Long polls: the half-written file must stay for one poll and be gone before the second.
+  const pollMs = 150;
+  const stop = watchForReload(options, path, pollMs);
+  t.teardown(stop);
+  const seen = new Set<string>();
+  const sample = () => seen.add(h.routes.resolve('team').targets.map((target) => target.location).join());
+  const sampler = setInterval(sample, 5);
+  t.teardown(() => clearInterval(sampler));
+  await rewriteUntilReloaded(h.logs, path, routes('europe-west4'), pollMs);
+
+  // An editor writing in two steps: the first still parses, routing the alias to the default location.
+  writeFileSync(path, 'models:\n  team:\n    model: google/gemini-2.5-flash\n');
+  await new Promise((resolve) => setTimeout(resolve, pollMs));
+  writeFileSync(path, routes('asia-northeast1'));
+  await waitFor(() => h.routes.resolve('team').targets[0]?.location === 'asia-northeast1', 'the whole new file');
+  sample();
+  t.same([...seen], ['europe-west1', 'europe-west4', 'asia-northeast1'], 'the routes never pointed anywhere else');
 });
 
 t.test('a bad new file is rejected with a log line and the old routes stay', async (t) => {

@@ -1,5 +1,6 @@
-// Hot reload of the routes: on SIGHUP and whenever the config file changes.
-// A bad new file is rejected with a log line and the old routes stay.
+// Hot reload of the routes: on SIGHUP and whenever the config file changes
+// (once it has stopped changing). A bad new file is rejected with a log line
+// and the old routes stay.
 
 import type { Logger } from 'pino';
 import type { Config } from './load.ts';
@@ -41,7 +42,7 @@ export const CONFIG_POLL_INTERVAL_MS = 1_000;
 export function watchForReload(options: ReloadOptions, configPath: string | undefined, intervalMs = CONFIG_POLL_INTERVAL_MS): () => void {
   const onSignal = () => reloadRoutes(options, 'SIGHUP');
   process.on('SIGHUP', onSignal);
-  const stopFollowing = configPath ? followFile(configPath, intervalMs, () => reloadRoutes(options, 'config file changed')) : () => {};
+  const stopFollowing = configPath ? followFile(configPath, intervalMs, () => reloadRoutes(options, 'config file changed'), { settled: true }) : () => {};
   return () => {
     process.off('SIGHUP', onSignal);
     stopFollowing();
