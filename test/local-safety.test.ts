@@ -61,6 +61,18 @@ t.test('Host: foreign names get 403; loopback names, HOST and PROXY_ALLOWED_HOST
   }
 });
 
+t.test('/readyz to any Host is 503 while no project is known, as every request then is', async (t) => {
+  const h = await startHarness(t, { metadata: { projectId: null } });
+  const probe = async (host: string) => h.app.inject({ method: 'GET', url: '/readyz', headers: { host } });
+  await waitFor(async () => (await probe('127.0.0.1:8765')).json()?.error?.code === 'project_unknown', 'the project lookup to fail');
+  await h.credentials.getToken();
+  t.ok(h.credentials.peek() !== undefined, 'a token is in hand');
+  const byPodIp = await probe('10.1.2.3:8765');
+  t.equal(byPodIp.statusCode, 503, 'a probe by pod IP is not told ready');
+  t.match(byPodIp.json(), { error: { code: 'not_ready' } }, 'nor the reason (a foreign Host may be a web page)');
+  t.equal((await post(h, BODY)).statusCode, 503, 'as a request gets 503');
+});
+
 t.test('Host: a wildcard listen address is not itself an allowed name', async (t) => {
   const h = await startHarness(t, { env: { HOST: '0.0.0.0' } });
   t.equal((await post(h, BODY, { headers: { host: '0.0.0.0:8765' } })).statusCode, 403);

@@ -38,7 +38,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
   app.get('/readyz', PROBE, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     // A foreign Host may be a web page after DNS rebinding: ready or not, no project, no reason.
-    if (request.foreignHost) return readinessOnly(reply, credentials);
+    if (request.foreignHost) return readinessOnly(reply, credentials, options.project);
     try {
       // The same path a request takes: from memory while the token is good,
       // a (single-flight) fetch otherwise, so recovery needs no restart. A
@@ -57,10 +57,14 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
   });
 }
 
-function readinessOnly(reply: FastifyReply, credentials: Credentials) {
-  if (credentials.peek() !== undefined) return { status: 'ready' };
-  // Starts a fetch, so a cold daemon still becomes ready on probes alone.
-  credentials.getToken().catch(() => {});
+/** Ready as a request would find it: a token and a project in hand, from memory, without waiting. */
+function readinessOnly(reply: FastifyReply, credentials: Credentials, project: string | undefined) {
+  const hasToken = credentials.peek() !== undefined;
+  const hasProject = (project ?? credentials.projectNow()) !== undefined;
+  if (hasToken && hasProject) return { status: 'ready' };
+  // Starts the lookups, so a cold daemon still becomes ready on probes alone.
+  if (!hasToken) credentials.getToken().catch(() => {});
+  if (!hasProject) credentials.projectId().catch(() => {});
   return sendError(reply, new ProxyError('not_ready'));
 }
 

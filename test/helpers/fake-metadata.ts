@@ -16,7 +16,8 @@ export const OAUTH_TOKEN_PATH = '/oauth2/token';
 export interface FakeMetadataOptions {
   /** Seconds each issued token lives (`expires_in`). */
   lifetimeSeconds?: number;
-  projectId?: string;
+  /** null: the project path answers 404, as for credentials that name no project. */
+  projectId?: string | null;
   email?: string;
   /** Delay before each token answer, to widen races. */
   tokenDelayMs?: number;
@@ -30,7 +31,7 @@ export class FakeMetadata extends LoopbackServer {
   /** All token requests, including failed ones. */
   tokenRequests = 0;
   lifetimeSeconds: number;
-  projectId: string;
+  projectId: string | null;
   email: string;
   tokenDelayMs: number;
   /** While set, token requests get this HTTP status instead of a token. */
@@ -46,7 +47,7 @@ export class FakeMetadata extends LoopbackServer {
     super(createServer());
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res));
     this.lifetimeSeconds = options.lifetimeSeconds ?? 3599;
-    this.projectId = options.projectId ?? 'fake-project';
+    this.projectId = options.projectId === undefined ? 'fake-project' : options.projectId;
     this.email = options.email ?? 'proxy@fake-project.iam.gserviceaccount.com';
     this.tokenDelayMs = options.tokenDelayMs ?? 0;
   }
@@ -89,7 +90,7 @@ export class FakeMetadata extends LoopbackServer {
     }
     const path = (req.url ?? '').split('?', 1)[0];
     if (path === TOKEN_PATH) return this.#token(res);
-    if (path === PROJECT_PATH) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.projectId);
+    if (path === PROJECT_PATH && this.projectId !== null) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.projectId);
     if (path === EMAIL_PATH) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.email);
     res.writeHead(404).end('not found');
   }
