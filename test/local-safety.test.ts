@@ -4,6 +4,7 @@
 // is fetched or Vertex is contacted.
 
 import t, { type Test } from 'tap';
+import { allowedHostSet } from '../src/guard/local-safety.ts';
 import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { post } from './helpers/requests.ts';
@@ -71,6 +72,15 @@ t.test('/readyz to any Host is 503 while no project is known, as every request t
   t.equal(byPodIp.statusCode, 503, 'a probe by pod IP is not told ready');
   t.match(byPodIp.json(), { error: { code: 'not_ready' } }, 'nor the reason (a foreign Host may be a web page)');
   t.equal((await post(h, BODY)).statusCode, 503, 'as a request gets 503');
+});
+
+t.test('PROXY_ALLOWED_HOSTS: IPv6 addresses, bare or in brackets, allow exactly that address', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_ALLOWED_HOSTS: 'fd00::5, [fd00::6]:8765, ::1' } });
+  for (const [host, status] of [['[fd00::5]:8765', 200], ['[FD00::5]', 200], ['[fd00::6]:8765', 200], ['fd00', 403], ['fd00:8765', 403], ['[fd00::7]:8765', 403]] as const) {
+    t.equal((await post(h, BODY, { headers: { host } })).statusCode, status, `Host: ${host}`);
+  }
+  const hosts = allowedHostSet('127.0.0.1', ['::1', 'fd00::5']);
+  t.notOk(hosts !== 'any' && hosts.has(''), 'no empty name: a request without Host is not allowed by it');
 });
 
 t.test('Host: a wildcard listen address is not itself an allowed name', async (t) => {
