@@ -5,8 +5,8 @@
 // checked by it; where python3 exists, the plist is read by plistlib.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { renderLaunchdPlist } from '../src/cli/service-launchd.ts';
@@ -132,6 +132,7 @@ t.test('Linux: ~/.config when XDG_CONFIG_HOME is unset; a reinstall overwrites a
   const path = join(home, '.config', 'systemd', 'user', 'vertex-openai-proxy.service');
   mkdirSync(join(home, '.config', 'systemd', 'user'), { recursive: true });
   writeFileSync(path, 'old', { mode: 0o644 });
+  const oldFile = statSync(path).ino;
   const result = await runService('install', {
     platform: 'linux',
     home,
@@ -144,6 +145,8 @@ t.test('Linux: ~/.config when XDG_CONFIG_HOME is unset; a reinstall overwrites a
   t.equal(result, 0);
   t.match(readFileSync(path, 'utf8'), /^ExecStart=/m);
   t.equal(statSync(path).mode & 0o777, 0o600);
+  t.not(statSync(path).ino, oldFile, 'a new file, private from its creation, took the place of the readable one');
+  t.same(readdirSync(dirname(path)), ['vertex-openai-proxy.service'], 'nothing left beside it');
 });
 
 t.test('Linux: no user manager to talk to: the unit is written, the failure and the fix are printed, exit 1', async (t) => {

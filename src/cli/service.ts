@@ -5,7 +5,7 @@
 // files written and the commands issued without touching the real one.
 
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { launchdDomain, launchdLogPath, launchdPlistPath, LAUNCHD_LABEL, renderLaunchdPlist } from './service-launchd.ts';
 import { SERVICE_NAME, ServiceError, type ServiceSpec } from './service-spec.ts';
@@ -51,9 +51,13 @@ export async function runService(action: ServiceAction, ctx: ServiceContext): Pr
 
 function writePrivate(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text, { mode: 0o600 });
-  // An older file keeps its mode on overwrite.
-  chmodSync(path, 0o600);
+  // A new file, private from its creation, put in place of the old one: an
+  // older file keeps its mode on overwrite, and could show the keys to others
+  // until a chmod.
+  const fresh = `${path}.${process.pid}.new`;
+  rmSync(fresh, { force: true });
+  writeFileSync(fresh, text, { mode: 0o600, flag: 'wx' });
+  renameSync(fresh, path);
 }
 
 function describeInstall(ctx: ServiceContext, spec: ServiceSpec, path: string): void {
