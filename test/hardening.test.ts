@@ -17,11 +17,13 @@ t.test('an upstream status of 600 or more gets the client a 502, and the daemon 
   const h = await startHarness(t);
   for (const status of [600, 999]) {
     h.vertex.next((_req, _body, res) => {
-      res.socket?.end(`HTTP/1.1 ${status} Weird\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+      res.socket?.end(`HTTP/1.1 ${status} Weird\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nX-Upstream: 1\r\nContent-Length: 2\r\n\r\n{}`);
     });
     const res = await post(h);
     t.equal(res.statusCode, 502, `upstream ${status}`);
     assertOpenAIError(t, res.body, { code: 'upstream_bad_status', type: 'api_error' });
+    t.equal(res.headers['content-encoding'], undefined, 'our plain JSON answer does not say it is compressed');
+    t.equal(res.headers['x-upstream'], undefined, 'nor carries the upstream answer\'s headers');
   }
   const after = await post(h);
   t.equal(after.statusCode, 200, 'the next request is served');

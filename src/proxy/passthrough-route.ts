@@ -150,6 +150,7 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
         case 'fail':
           // A status Node cannot send: answering it would throw outside any request.
           res.stream.on('error', () => {}).destroy();
+          dropUpstreamHeaders(reply, res);
           return void reply.send(step.error);
         case 'aborted':
           return; // an answer is never an abort
@@ -213,5 +214,10 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
 /** Drops an upstream answer we will not forward, and the headers reply-from already copied from it. */
 function discard(reply: FastifyReply, res: ReplyFromResponse): void {
   res.stream.on('error', () => {}).resume();
+  dropUpstreamHeaders(reply, res);
+}
+
+/** reply-from has already copied the upstream's headers onto the reply (its Content-Encoding too): an answer of our own must not carry them. */
+function dropUpstreamHeaders(reply: FastifyReply, res: ReplyFromResponse): void {
   for (const name of Object.keys(clientResponseHeaders(res.headers))) reply.removeHeader(name);
 }
