@@ -232,8 +232,18 @@ t.test('translateUpstreamError as a table', async (t) => {
     [502, '', { message: 'Vertex AI returned HTTP 502', type: 'api_error', code: 'upstream_error', param: null }],
     [502, '{"error":', { message: 'Vertex AI returned HTTP 502: {"error":', type: 'api_error', code: 'upstream_error', param: null }],
     [503, '<html><head><title>Service Unavailable</title></head><body></body></html>', { message: 'Vertex AI returned HTTP 503: Service Unavailable', type: 'api_error', code: 'upstream_error', param: null }],
+    [503, 'a < b, <p>c</p> & <style>x{}', { message: 'Vertex AI returned HTTP 503: a < b, c &', type: 'api_error', code: 'upstream_error', param: null }],
+    // Self-deployed model servers: Hugging Face TGI, and vLLM's older top-level error.
+    [422, '{"error":"Input validation error: `inputs` must be shorter","error_type":"validation"}', { message: 'Input validation error: `inputs` must be shorter', type: 'invalid_request_error', code: 'validation', param: null }],
+    [500, '{"error":"Request failed during generation"}', { message: 'Request failed during generation', type: 'api_error', code: 'upstream_error', param: null }],
+    [400, '{"object":"error","message":"too long","type":"BadRequestError","param":null,"code":400}', { message: 'too long', type: 'BadRequestError', code: '400', param: null }],
   ];
   for (const [status, body, error] of cases) t.same(translateUpstreamError(status, body), { error }, body || '(empty)');
   const long = translateUpstreamError(500, 'y'.repeat(5000)).error.message;
   t.ok(long.length < 400, 'long bodies are cut short');
+  // Unclosed tags by the megabyte (the error-body cap): read in one pass, not by backtracking patterns that took minutes.
+  const mib = 1024 * 1024;
+  t.equal(translateUpstreamError(502, '<title'.repeat(mib / 6)).error.message, `Vertex AI returned HTTP 502: ${'<title'.repeat(50)}…`);
+  t.equal(translateUpstreamError(502, '<head>'.repeat(mib / 6)).error.message, 'Vertex AI returned HTTP 502');
+  t.equal(translateUpstreamError(502, `${'<p'.repeat(mib / 2)}>`).error.message, `Vertex AI returned HTTP 502: ${'<p'.repeat(150)}…`);
 });

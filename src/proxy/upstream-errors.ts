@@ -28,28 +28,63 @@ export function translateUpstreamError(status: number, body: string): OpenAIErro
     const code = typeof google.status === 'string' ? google.status : String(status);
     return openAIError(status, code, message);
   }
-  // OAuth-style `{"error":"invalid_token","error_description":"..."}`.
-  if (typeof error === 'string' && isRecord(candidate)) {
-    const description = typeof candidate.error_description === 'string' ? candidate.error_description : error;
-    return openAIError(status, error, `Vertex AI returned HTTP ${status}: ${description}`);
+  if (typeof error === 'string' && isRecord(candidate)) return stringError(status, error, candidate);
+  // vLLM's older top level `{"object":"error","message","type","param","code"}` (self-deployed endpoints).
+  if (isRecord(candidate) && typeof candidate.message === 'string' && typeof candidate.type === 'string') {
+    return { error: { message: candidate.message, type: candidate.type as OpenAIErrorType, code: codeText(candidate.code), param: paramText(candidate.param) } };
   }
   const text = readableText(body);
   return openAIError(status, 'upstream_error', text ? `Vertex AI returned HTTP ${status}: ${text}` : `Vertex AI returned HTTP ${status}`);
 }
 
+const ERROR_CODE = /^[a-z][a-z0-9_.-]{0,63}$/i;
+
+/**
+ * `{"error":"…"}`: OAuth's `{"error":"invalid_token","error_description":"…"}`,
+ * or a model server's sentence, as Hugging Face TGI answers
+ * (`{"error":"Input validation error: …","error_type":"validation"}`).
+ */
+function stringError(status: number, error: string, body: Record<string, unknown>): OpenAIErrorBody {
+  if (typeof body.error_description === 'string' || ERROR_CODE.test(error)) {
+    const description = typeof body.error_description === 'string' ? body.error_description : error;
+    return openAIError(status, error, `Vertex AI returned HTTP ${status}: ${description}`);
+  }
+  const code = typeof body.error_type === 'string' && ERROR_CODE.test(body.error_type) ? body.error_type : 'upstream_error';
+  return openAIError(status, code, error);
+}
+
 const MAX_MESSAGE_CHARS = 300;
 
-/** An HTML error page (load balancers, Google's front ends) or plain text, as one short line. */
+/**
+ * An HTML error page (load balancers, Google's front ends) or plain text, as
+ * one short line. Every pattern here runs in one pass: a body of unclosed tags
+ * must not hold the event loop (a backtracking pattern took minutes on 1 MiB).
+ */
 function readableText(body: string): string {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
-  const text = body
-    .replace(/<(head|style|script)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+  const title = /<title[^<>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  const text = withoutBlocks(body)
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, name: string) => ENTITIES[name] ?? ' ')
     .replace(/\s+/g, ' ')
     .trim();
   const line = text || (title ?? '').trim();
   return line.length > MAX_MESSAGE_CHARS ? `${line.slice(0, MAX_MESSAGE_CHARS)}…` : line;
+}
+
+/** Drops <head>, <style> and <script> blocks, markup and text alike; an unclosed one ends the text. */
+function withoutBlocks(html: string): string {
+  const lower = html.toLowerCase();
+  const opening = /<(head|style|script)\b/gi;
+  let kept = '';
+  let from = 0;
+  for (let open = opening.exec(html); open; open = opening.exec(html)) {
+    kept += `${html.slice(from, open.index)} `;
+    const close = lower.indexOf(`</${(open[1] as string).toLowerCase()}`, opening.lastIndex);
+    const end = close === -1 ? -1 : html.indexOf('>', close);
+    if (end === -1) return kept;
+    from = opening.lastIndex = end + 1;
+  }
+  return kept + html.slice(from);
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' };
