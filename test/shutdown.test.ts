@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { EventEmitter } from 'node:events';
-import { exitOnSignals } from '../src/server/signals.ts';
+import { exitOnSignals, FORCE_QUIT_AFTER_MS } from '../src/server/signals.ts';
 import { startDaemonWithFakes } from './helpers/daemon.ts';
 import type { FakeVertex } from './helpers/fake-vertex.ts';
 import { startInProcess } from './helpers/in-process.ts';
@@ -166,13 +166,31 @@ t.test('SIGTERM and SIGINT start the graceful close, then the process exits 0 (1
           if (!closes) throw new Error('stuck');
         },
       };
-      exitOnSignals(server, { once: (name, listener) => signals.once(name, listener), exit: (c) => (exited = c) });
+      exitOnSignals(server, { on: (name, listener) => signals.on(name, listener), now: () => 0, exit: (c) => (exited = c) });
       signals.emit(signal);
       await waitFor(() => exited !== undefined, 'the exit');
       t.same(reasons, [signal], `${signal}: shutdown with the signal as its reason`);
       t.equal(exited, code, `${signal}: exit ${code}${closes ? '' : ' when the close fails'}`);
     }
   }
+});
+
+t.test('a second signal: a copy within a second changes nothing; one a second or more later exits 1 at once', async (t) => {
+  const signals = new EventEmitter();
+  let now = 0;
+  const exits: number[] = [];
+  const reasons: string[] = [];
+  const server = { shutdown: (reason: string) => (reasons.push(reason), new Promise<void>(() => {})) };
+  exitOnSignals(server, { on: (name, listener) => signals.on(name, listener), now: () => now, exit: (code) => exits.push(code) });
+  signals.emit('SIGINT');
+  now = FORCE_QUIT_AFTER_MS - 1;
+  signals.emit('SIGINT'); // npm's copy of the terminal's Ctrl-C
+  signals.emit('SIGTERM');
+  t.same(reasons, ['SIGINT'], 'one graceful close');
+  t.same(exits, [], 'still closing: the streams in flight go on');
+  now = FORCE_QUIT_AFTER_MS;
+  signals.emit('SIGINT');
+  t.same(exits, [1], 'Ctrl-C pressed again: out at once');
 });
 
 t.test('a request sent on an open connection during shutdown gets an OpenAI-shaped 503', async (t) => {

@@ -32,25 +32,39 @@ export function keepServingOnStrayErrors(logger: Pick<Logger, 'error'>): void {
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection on a request path; still serving'));
 }
 
-/** Where signals come from and how the process ends; the real process unless a test hands in its own. */
+/** Where signals come from, the time, and how the process ends; the real process unless a test hands in its own. */
 export interface ProcessControl {
-  once(signal: NodeJS.Signals, listener: () => void): unknown;
+  on(signal: NodeJS.Signals, listener: () => void): unknown;
+  now(): number;
   exit(code: number): void;
 }
 
-/** SIGTERM/SIGINT: graceful close, then exit 0. */
+/**
+ * A signal this long after the first ends the process at once: a person
+ * pressing Ctrl-C again. One sooner is a copy of the first (npm passes the
+ * terminal's SIGINT on to node, which the terminal also sent it).
+ */
+export const FORCE_QUIT_AFTER_MS = 1_000;
+
+/** SIGTERM/SIGINT: graceful close, then exit 0; a second signal a second or more later: exit 1 at once. */
 export function exitOnSignals(server: { shutdown(reason: string): Promise<void> }, control: ProcessControl = processControl): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    control.once(signal, () => {
+  let firstAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === undefined) {
+      firstAt = control.now();
       server.shutdown(signal).then(
         () => control.exit(0),
         () => control.exit(1),
       );
-    });
-  }
+    } else if (control.now() - firstAt >= FORCE_QUIT_AFTER_MS) {
+      control.exit(1);
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) control.on(signal, () => onSignal(signal));
 }
 
 const processControl: ProcessControl = {
-  once: (signal, listener) => process.once(signal, listener),
+  on: (signal, listener) => process.on(signal, listener),
+  now: () => performance.now(),
   exit: (code) => process.exit(code),
 };
