@@ -9,7 +9,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { EXIT_PORT_IN_USE } from '../src/server/listen-errors.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { EXIT_BAD_LISTEN_SETTING, EXIT_PORT_IN_USE, listenFailure } from '../src/server/listen-errors.ts';
 import { exposureWarning } from '../src/server/startup-warnings.ts';
 import { isolatedHome, runCli } from './helpers/cli.ts';
 import { startDaemon } from './helpers/daemon.ts';
@@ -49,6 +50,22 @@ t.test('a taken port: one line naming port, host and the settings, a documented 
   t.equal(EXIT_PORT_IN_USE, 75, 'EX_TEMPFAIL, as the README says');
   t.equal(result.stderr, `vertex-openai-proxy: port ${port} on 127.0.0.1 is in use; set PORT or --port\n`);
   t.notMatch(result.stderr, NO_STACK);
+});
+
+t.test('a HOST that does not resolve: one line naming it and the setting, exit 78 (75 when the resolver did not answer)', async (t) => {
+  // The mapping only: tests reach no resolver.
+  t.same(listenFailure({ code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'locahost' }), {
+    message: 'the host name locahost does not resolve on this machine; set HOST or --host (default 127.0.0.1)',
+    exitCode: EXIT_BAD_LISTEN_SETTING,
+  });
+  t.equal(listenFailure({ code: 'EAI_AGAIN', syscall: 'getaddrinfo', hostname: 'proxy.internal' })?.exitCode, EXIT_PORT_IN_USE, 'EX_TEMPFAIL');
+  t.equal(listenFailure(new Error('other')), undefined);
+});
+
+t.test('HOST in brackets is listened on bare, as listen takes it', async (t) => {
+  for (const [host, listened] of [['[::1]', '::1'], ['[::]', '::'], ['::1', '::1'], ['127.0.0.1', '127.0.0.1']] as const) {
+    t.equal(loadConfig({ env: { HOST: host } }).host, listened, host);
+  }
 });
 
 t.test('listening beyond loopback without PROXY_API_KEY: a warning naming the risk and the setting', async (t) => {

@@ -66,7 +66,9 @@ export function integer(min: number, max: number) {
 export function hostname(raw: unknown, key: string): string {
   const expected = 'a host name or IP address to listen on';
   const value = text(raw, key, expected);
-  return /^[a-z0-9.:[\]-]+$/i.test(value) ? value : fail(key, raw, expected);
+  if (!/^[a-z0-9.:[\]-]+$/i.test(value)) fail(key, raw, expected);
+  // `listen` takes an IPv6 address bare; [::1] is how URLs write it.
+  return value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
 }
 
 export function origin(raw: unknown, key: string): string {

@@ -1,8 +1,10 @@
 // Why the daemon could not listen, in one line that names the setting to
 // change, with an exit code of its own: no stack trace for a port that is taken.
 
-/** EX_TEMPFAIL: the port may be free later (a service manager retries). */
-export const EXIT_PORT_IN_USE = 75;
+/** EX_TEMPFAIL: worth trying again later (a service manager retries). */
+const EX_TEMPFAIL = 75;
+/** The port may be free later. */
+export const EXIT_PORT_IN_USE = EX_TEMPFAIL;
 /** EX_CONFIG: HOST or PORT cannot work on this machine as set. */
 export const EXIT_BAD_LISTEN_SETTING = 78;
 
@@ -16,11 +18,17 @@ interface ListenError {
   readonly syscall?: unknown;
   readonly address?: unknown;
   readonly port?: unknown;
+  readonly hostname?: unknown;
 }
 
-/** The one line for a failed `listen`, or undefined for any other error. */
+/** The one line for a failed `listen` (or the lookup of the name to listen on), or undefined for any other error. */
 export function listenFailure(err: unknown): ListenFailure | undefined {
   const e = (typeof err === 'object' && err !== null ? err : {}) as ListenError;
+  if (e.syscall === 'getaddrinfo' && typeof e.hostname === 'string') {
+    // EAI_AGAIN: the resolver did not answer, and may later.
+    const exitCode = e.code === 'EAI_AGAIN' ? EX_TEMPFAIL : EXIT_BAD_LISTEN_SETTING;
+    return { message: `the host name ${e.hostname} does not resolve on this machine; set HOST or --host (default 127.0.0.1)`, exitCode };
+  }
   if (e.syscall !== 'listen') return undefined;
   const address = typeof e.address === 'string' ? e.address : undefined;
   const port = typeof e.port === 'number' ? e.port : undefined;
