@@ -19,11 +19,12 @@ import { FakeMetadata } from './helpers/fake-metadata.ts';
 const NO_STACK = /\n\s+at /;
 
 t.test('an unknown or malformed flag: our one line listing the valid flags, exit 64', async (t) => {
-  const [unknown, short, missing, valued] = await Promise.all([
+  const [unknown, short, missing, valued, forgotten] = await Promise.all([
     runCli(['--prot', '9000'], {}),
     runCli(['check', '-x'], {}),
     runCli(['--port'], {}),
     runCli(['--help=yes'], {}),
+    runCli(['--config', '--port', '1'], {}),
   ]);
   t.equal(unknown.code, 64);
   t.equal(
@@ -37,7 +38,9 @@ t.test('an unknown or malformed flag: our one line listing the valid flags, exit
   t.equal(missing.stderr, 'vertex-openai-proxy: --port needs a value, as in --port VALUE\n');
   t.equal(valued.code, 64);
   t.equal(valued.stderr, 'vertex-openai-proxy: --help takes no value\n');
-  for (const result of [unknown, short, missing, valued]) t.notMatch(result.stderr, /positional|ERR_PARSE_ARGS/, "not Node's parser text");
+  t.equal(forgotten.code, 64);
+  t.equal(forgotten.stderr, 'vertex-openai-proxy: --config needs a value, as in --config VALUE (one that starts with "-" as --config=VALUE)\n');
+  for (const result of [unknown, short, missing, valued, forgotten]) t.notMatch(result.stderr, /positional|ERR_PARSE_ARGS/, "not Node's parser text");
 });
 
 t.test('a taken port: one line naming port, host and the settings, a documented exit code', async (t) => {

@@ -25,6 +25,10 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(argv: string[], opt
     const option = options[token.name];
     if (!option) throw new UsageError(`unknown option ${token.rawName}; valid options: ${describeFlags(options)} (see --help)`);
     if (option.type === 'string' && token.value === undefined) throw new UsageError(`${token.rawName} needs a value, as in ${token.rawName} VALUE`);
+    // The strict pass below refuses `--config --port 1` (a forgotten value) and `--port -1` alike.
+    if (option.type === 'string' && !token.inlineValue && token.value?.startsWith('-')) {
+      throw new UsageError(`${token.rawName} needs a value, as in ${token.rawName} VALUE (one that starts with "-" as ${token.rawName}=VALUE)`);
+    }
     if (option.type === 'boolean' && token.inlineValue) throw new UsageError(`${token.rawName} takes no value`);
   }
   return parseArgs({ args: argv, options, allowPositionals: true });
