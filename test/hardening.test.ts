@@ -4,6 +4,8 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import t from 'tap';
+import { loadConfig } from '../src/config/load.ts';
+import { CLIENT_REQUEST_TIMEOUT_SECONDS } from '../src/config/settings.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { rawRequest } from './helpers/raw-http.ts';
@@ -143,6 +145,11 @@ t.test("hop-by-hop response headers stay here, and the client's Connection: clos
   t.notOk('keep-alive' in res.headers, 'no Keep-Alive from upstream');
   t.notOk('x-hop' in res.headers, 'no header that the upstream Connection named');
   t.equal(res.headers.connection, 'close', "the client's Connection: close wins");
+});
+
+t.test('PROXY_HEADERS_TIMEOUT_SECONDS cannot exceed the time a whole request may take to arrive (it would not apply)', async (t) => {
+  t.equal(loadConfig({ env: { PROXY_HEADERS_TIMEOUT_SECONDS: String(CLIENT_REQUEST_TIMEOUT_SECONDS) } }).headersTimeoutMs, CLIENT_REQUEST_TIMEOUT_SECONDS * 1000);
+  t.throws(() => loadConfig({ env: { PROXY_HEADERS_TIMEOUT_SECONDS: '300' } }), { name: 'ConfigError', message: /PROXY_HEADERS_TIMEOUT_SECONDS \("300"\): must be .*120/ });
 });
 
 t.test('connections: a cap, and sockets that send no whole request are closed after the headers timeout', async (t) => {

@@ -10,6 +10,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { SignatureMemory } from '../compat/signature-memory.ts';
 import type { Config } from '../config/load.ts';
 import type { RouteTable } from '../config/routing.ts';
+import { CLIENT_REQUEST_TIMEOUT_SECONDS } from '../config/settings.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 import { answerClientError } from '../errors/client-error.ts';
@@ -49,9 +50,6 @@ export interface AppParts {
   readonly responses: ResponseStore;
 }
 
-/** Time to read a request from a client; responses may stream far longer. */
-export const CLIENT_REQUEST_TIMEOUT_MS = 120_000;
-
 /** How often Node checks the request and headers timeouts of open connections. */
 export const CONNECTION_CHECK_INTERVAL_MS = 1_000;
 
@@ -71,7 +69,7 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     forceCloseConnections: 'idle',
     // Requests arriving while we close get an OpenAI-shaped 503 (server/draining.ts).
     return503OnClosing: false,
-    requestTimeout: CLIENT_REQUEST_TIMEOUT_MS,
+    requestTimeout: CLIENT_REQUEST_TIMEOUT_SECONDS * 1000,
     http: {
       // A connection that has not sent whole headers by then is closed: idle
       // or trickling sockets must not cost an attacker nothing for long.

@@ -10,6 +10,9 @@ import { boolean, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number
 /** How long one token fetch (or project lookup) may take: PROXY_TOKEN_TIMEOUT_SECONDS. */
 export const DEFAULT_TOKEN_TIMEOUT_SECONDS = 15;
 
+/** Time to read a whole request from a client, headers included, so the most PROXY_HEADERS_TIMEOUT_SECONDS can be. Answers may stream far longer. */
+export const CLIENT_REQUEST_TIMEOUT_SECONDS = 120;
+
 export type FileKey = keyof typeof FIELDS;
 
 export interface Field {
@@ -39,7 +42,7 @@ export const FIELDS = {
   logLevel: { env: ['LOG_LEVEL'], parse: oneOf(LOG_LEVELS) },
   bodyLimitMb: { env: ['PROXY_BODY_LIMIT_MB'], parse: number(0.001, 1024) },
   maxConnections: { env: ['PROXY_MAX_CONNECTIONS'], parse: integer(1, 1_000_000) },
-  headersTimeoutSeconds: { env: ['PROXY_HEADERS_TIMEOUT_SECONDS'], parse: number(0.01, 3600) },
+  headersTimeoutSeconds: { env: ['PROXY_HEADERS_TIMEOUT_SECONDS'], parse: number(0.01, CLIENT_REQUEST_TIMEOUT_SECONDS) },
   bodyMemoryMb: { env: ['PROXY_BODY_MEMORY_MB'], parse: number(0.001, 65536) },
   upstreamTimeoutSeconds: { env: ['PROXY_UPSTREAM_TIMEOUT_SECONDS'], parse: number(0.001, 24 * 3600) },
   shutdownGraceSeconds: { env: ['PROXY_SHUTDOWN_GRACE_SECONDS'], parse: number(0, 3600) },
