@@ -97,13 +97,18 @@ export function responseObject(
 export function responseUsage(usage: ChatUsage | null | undefined): ResponseUsage {
   if (usage == null) usage = {};
   const input = usage.prompt_tokens ?? 0;
-  const output = usage.completion_tokens ?? 0;
+  const completion = usage.completion_tokens ?? 0;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+  const total = usage.total_tokens ?? input + completion;
+  // Responses' output_tokens include the reasoning tokens (clients subtract them to count text).
+  // Vertex counts Gemini's thinking beside completion_tokens: the three then add up to the total.
+  const output = reasoning > 0 && input + completion + reasoning <= total ? completion + reasoning : completion;
   return {
     input_tokens: input,
     input_tokens_details: { cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0 },
     output_tokens: output,
-    output_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
-    total_tokens: usage.total_tokens ?? input + output,
+    output_tokens_details: { reasoning_tokens: reasoning },
+    total_tokens: total,
   };
 }
 
@@ -141,7 +146,8 @@ export function toolCallItem(
     return {
       type: 'custom_tool_call',
       id: itemId ?? ctx.newId('ctc'),
-      status,
+      // Clients accept only `completed` here (the AI SDK's schema); a call cut short shows in the response's incomplete_details.
+      status: 'completed',
       call_id: call.callId,
       name: target.name,
       ...ns,
@@ -159,7 +165,9 @@ export function toolCallItem(
   };
 }
 
-/** `{"input": "…"}` → `…`; anything else is passed on as the model wrote it. */
+const INPUT_START = /^\s*\{\s*"input"\s*:\s*"/;
+
+/** `{"input": "…"}` → `…`; cut short, as much of the string as arrived; anything else as the model wrote it. */
 export function customInput(args: string): string {
   try {
     const parsed: unknown = JSON.parse(args);
@@ -167,7 +175,22 @@ export function customInput(args: string): string {
       return (parsed as { input: string }).input;
     }
   } catch {
-    // not JSON: keep the raw text
+    const start = INPUT_START.exec(args);
+    if (start) return partialString(args.slice(start[0].length));
   }
   return args;
+}
+
+/** The start of a JSON string, unescaped: what follows its end, or an escape cut in half, is dropped. */
+function partialString(fragment: string): string {
+  const close = /(?<!\\)(?:\\\\)*"/.exec(fragment);
+  const body = close ? fragment.slice(0, close.index + close[0].length - 1) : fragment;
+  for (let end = body.length; end >= Math.max(0, body.length - 6); end--) {
+    try {
+      return JSON.parse(`"${body.slice(0, end)}"`) as string;
+    } catch {
+      // an escape cut in half: try a shorter piece
+    }
+  }
+  return body;
 }

@@ -54,7 +54,7 @@ t.test('a text answer: message item, usage, echoed request fields', async (t) =>
     tools: [],
     top_p: null,
     truncation: 'disabled',
-    usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 4 }, output_tokens: 3, output_tokens_details: { reasoning_tokens: 7 }, total_tokens: 20 },
+    usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 4 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 7 }, total_tokens: 20 },
     user: null,
     metadata: { k: 'v' },
   });
@@ -113,6 +113,29 @@ t.test('tool calls: missing ids get one, unknown names pass as they are, non-JSO
     { type: 'function_call', call_id: /^call_\d+$/, name: 'invented' },
     { type: 'custom_tool_call', call_id: 'c2', name: 'free', input: 'raw text' },
   ]);
+});
+
+t.test('a custom tool call cut short (length): status completed, as clients accept, and the input as far as it arrived', async (t) => {
+  const body = { model: 'm', input: 'x', tools: [{ type: 'custom', name: 'apply_patch' }] };
+  const cut = (args: string) =>
+    translate(body, completion({ tool_calls: [{ id: 'c1', type: 'function', function: { name: 'apply_patch', arguments: args } }] }, 'length')).output[0];
+  t.match(translate(body, completion({ tool_calls: [{ id: 'c1', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"*** Begin' } }] }, 'length')), {
+    status: 'incomplete',
+    incomplete_details: { reason: 'max_output_tokens' },
+    output: [{ type: 'custom_tool_call', status: 'completed', input: '*** Begin' }],
+  });
+  t.match(cut('{"input":"a\\nb\\'), { input: 'a\nb' }, 'an escape cut in half is dropped');
+  t.match(cut('{"input":"x\\"y"'), { input: 'x"y' }, 'the closing quote arrived, the brace did not');
+  t.match(cut('{"input":"p\\u00'), { input: 'p' });
+});
+
+t.test('usage: output_tokens hold the reasoning tokens, whether or not the upstream counted them in completion_tokens', async (t) => {
+  const usage = (u: Record<string, unknown>) => translate({ model: 'm', input: 'x' }, completion({ content: 'a' }, 'stop', u)).usage;
+  const vertex = usage({ prompt_tokens: 42, completion_tokens: 17, total_tokens: 71, completion_tokens_details: { reasoning_tokens: 12 } });
+  t.match(vertex, { output_tokens: 29, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 71 }, 'Vertex: thinking beside completion_tokens');
+  const openai = usage({ prompt_tokens: 42, completion_tokens: 29, total_tokens: 71, completion_tokens_details: { reasoning_tokens: 12 } });
+  t.match(openai, { output_tokens: 29, total_tokens: 71 }, 'OpenAI: thinking inside completion_tokens');
+  t.match(usage({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 }), { output_tokens: 3, output_tokens_details: { reasoning_tokens: 0 } });
 });
 
 t.test('a message-level signature belongs to the first call', async (t) => {

@@ -30,7 +30,8 @@ t.test('a text answer: the full event sequence, whatever the byte splits', async
     response: {
       status: 'completed',
       output: [{ type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Héllo, wörld 🌍!', annotations: [] }] }],
-      usage: { input_tokens: 42, input_tokens_details: { cached_tokens: 8 }, output_tokens: 17, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 71 },
+      // Vertex's 17 completion tokens leave out the 12 of thinking (42 + 17 + 12 = 71); Responses' output_tokens hold both.
+      usage: { input_tokens: 42, input_tokens_details: { cached_tokens: 8 }, output_tokens: 29, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 71 },
     },
   });
   t.match(reference[0], { response: { id: 'resp_1', object: 'response', created_at: 1_767_225_600, status: 'in_progress', model: 'gemini-3-flash', output: [], usage: null } });
