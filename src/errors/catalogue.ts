@@ -40,9 +40,10 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: [415, 'Send the request body as JSON with Content-Type: application/json.'],
   unsupported_path: [404, (request) => `${request} is not supported by this proxy. Supported: ${SUPPORTED_PATHS}.`],
   model_not_found: [404, (id) => `The model "${id}" is not listed by this proxy. Any model ID is still forwarded to Vertex AI.`],
-  // The Responses API
-  previous_response_not_found: [404, (id) => `Previous response with id '${id}' not found.`],
-  item_not_found: [404, (id) => `Item with id '${id}' not found.`],
+  // The Responses API: as OpenAI answers, a missing reference in a request is a 400 naming its field
+  previous_response_not_found: [400, (id) => `Previous response with id '${id}' not found.`, 'previous_response_id'],
+  item_not_found: [400, (id) => `Item with id '${id}' not found.`, 'input'],
+  response_not_found: [404, (id) => `Response with id '${id}' not found.`],
   // Local safety
   host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it (or, for /metrics, send PROXY_API_KEY).`],
   origin_not_allowed: [403, (origin) => `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],
@@ -65,7 +66,7 @@ export const ERROR_CATALOGUE = {
   shutting_down: [503, 'The proxy is shutting down; retry on a new connection.'],
   proxy_overloaded: [503, 'The proxy is holding as many request bodies as PROXY_BODY_MEMORY_MB allows; retry shortly.'],
   internal_error: [500, 'The proxy failed to handle this request; see its log.'],
-} as const satisfies Record<string, readonly [status: number, message: Message]>;
+} as const satisfies Record<string, readonly [status: number, message: Message] | readonly [status: number, message: Message, param: string]>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
@@ -93,9 +94,11 @@ export interface CatalogueEntry {
   readonly status: number;
   readonly type: OpenAIErrorType;
   readonly message: string;
+  /** The request field the error is about, where OpenAI names one. */
+  readonly param: string | null;
 }
 
 export function catalogueEntry<C extends ErrorCode>(code: C, ...[detail]: ErrorDetail<C>): CatalogueEntry {
-  const [status, message] = ERROR_CATALOGUE[code] as readonly [number, Message];
-  return { status, type: errorTypeForStatus(status), message: typeof message === 'string' ? message : message(detail ?? '') };
+  const [status, message, param] = ERROR_CATALOGUE[code] as readonly [number, Message, string?];
+  return { status, type: errorTypeForStatus(status), message: typeof message === 'string' ? message : message(detail ?? ''), param: param ?? null };
 }

@@ -8,7 +8,7 @@ import { catalogueEntry, errorTypeForStatus, type ErrorCode, type ErrorDetail, t
 export { errorTypeForStatus, type ErrorCode, type OpenAIErrorType };
 
 export interface OpenAIErrorBody {
-  /** `param` names the offending request field; only upstream OpenAI-shaped errors set it. */
+  /** `param` names the offending request field, where there is one. */
   error: { message: string; type: OpenAIErrorType; code: string | null; param: string | null };
 }
 
@@ -16,6 +16,7 @@ export class ProxyError<C extends ErrorCode = ErrorCode> extends Error {
   readonly statusCode: number;
   readonly code: C;
   readonly type: OpenAIErrorType;
+  readonly param: string | null;
 
   constructor(code: C, ...detail: ErrorDetail<C>) {
     const entry = catalogueEntry(code, ...detail);
@@ -24,6 +25,7 @@ export class ProxyError<C extends ErrorCode = ErrorCode> extends Error {
     this.statusCode = entry.status;
     this.code = code;
     this.type = entry.type;
+    this.param = entry.param;
   }
 }
 
@@ -33,7 +35,7 @@ export function openAIError(status: number, code: string | null, message: string
 }
 
 export function errorBody(err: ProxyError): OpenAIErrorBody {
-  return { error: { message: err.message, type: err.type, code: err.code, param: null } };
+  return { error: { message: err.message, type: err.type, code: err.code, param: err.param } };
 }
 
 /** Writes `err` as the whole answer: its status, JSON, the OpenAI shape. */

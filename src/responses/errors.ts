@@ -23,6 +23,11 @@ export function previousResponseNotFound(id: string): ProxyError {
   return new ProxyError('previous_response_not_found', id);
 }
 
+/** GET or DELETE /v1/responses/{id} for a response the store does not hold. */
+export function responseNotFound(id: string): ProxyError {
+  return new ProxyError('response_not_found', id);
+}
+
 /** The upstream answered 200 with a body that is not a chat completion. */
 export function badUpstreamAnswer(message: string): ProxyError {
   return new ProxyError('upstream_invalid_response', message);

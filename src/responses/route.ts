@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { JsonBody } from '../proxy/body.ts';
 import { ClientGoneError } from '../proxy/upstream-call.ts';
-import { previousResponseNotFound } from './errors.ts';
+import { responseNotFound } from './errors.ts';
 import { serveNative } from './native-call.ts';
 import { serveTranslated, type TranslatedOptions } from './translated-call.ts';
 
@@ -42,13 +42,13 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
 
   async function retrieve(request: FastifyRequest<ById>): Promise<unknown> {
     const stored = store.get(request.params.id);
-    if (stored === undefined) throw previousResponseNotFound(request.params.id);
+    if (stored === undefined) throw responseNotFound(request.params.id);
     return stored.response;
   }
 
   async function remove(request: FastifyRequest<ById>): Promise<unknown> {
     const { id } = request.params;
-    if (!store.delete(id)) throw previousResponseNotFound(id);
+    if (!store.delete(id)) throw responseNotFound(id);
     return { id, object: 'response', deleted: true };
   }
 

@@ -3,11 +3,11 @@
 import type { Test } from 'tap';
 
 export interface OpenAIErrorShape {
-  error: { message: string; type: string; code: string | null; param: null };
+  error: { message: string; type: string; code: string | null; param: string | null };
 }
 
-/** Parses `body` and checks it is exactly `{"error":{message,type,code,param:null}}`. */
-export function assertOpenAIError(t: Test, body: string, expected: { code?: string | null; type?: string } = {}): OpenAIErrorShape {
+/** Parses `body` and checks it is exactly `{"error":{message,type,code,param}}`, `param` null unless `expected` names one. */
+export function assertOpenAIError(t: Test, body: string, expected: { code?: string | null; type?: string; param?: string } = {}): OpenAIErrorShape {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -23,7 +23,7 @@ export function assertOpenAIError(t: Test, body: string, expected: { code?: stri
   t.ok(error.message.length > 0, 'message is not empty');
   t.type(error.type, 'string', 'type is a string');
   t.ok(error.code === null || typeof error.code === 'string', 'code is a string or null');
-  t.equal(error.param, null, 'param is null');
+  t.equal(error.param, expected.param ?? null, `param is ${expected.param ?? null}`);
   if (expected.code !== undefined) t.equal(error.code, expected.code, `code is ${expected.code}`);
   if (expected.type !== undefined) t.equal(error.type, expected.type, `type is ${expected.type}`);
   return shaped;

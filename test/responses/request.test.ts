@@ -139,7 +139,7 @@ t.test('item_reference resolves through the store, unknown ids are a 404', async
   const out = toChatRequest({ ...base, input: [{ role: 'user', content: 'q' }, { type: 'item_reference', id: 'msg_9' }] }, { resolveItem });
   t.same(out.chat.messages[1], { role: 'assistant', content: 'earlier' });
   t.same(out.input[1], stored, 'the store keeps the resolved item, not the reference');
-  t.throws(() => chat({ input: [{ type: 'item_reference', id: 'msg_gone' }] }, { resolveItem }), { statusCode: 404, code: 'item_not_found' });
+  t.throws(() => chat({ input: [{ type: 'item_reference', id: 'msg_gone' }] }, { resolveItem }), { statusCode: 400, code: 'item_not_found' });
 });
 
 t.test('built-in tools and items are dropped and reported, never an error', async (t) => {

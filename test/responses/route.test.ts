@@ -60,30 +60,32 @@ t.test('a plain request: one chat request upstream, a Responses object back', as
 
 t.test('errors are OpenAI-shaped, and bad requests never reach Vertex', async (t) => {
   const h = await harness(t);
-  const cases: [string, unknown, number, string][] = [
+  const cases: [string, unknown, number, string, string?][] = [
     ['no input', { model: MODEL }, 400, 'invalid_request_body'],
     ['no model', { input: 'hi' }, 400, 'invalid_request_body'],
     ['not an object', '[1,2]', 400, 'invalid_request_body'],
     ['malformed JSON', '{"model":', 400, 'invalid_json'],
     ['conversation', { model: MODEL, input: 'hi', conversation: 'conv_1' }, 400, 'unsupported_input'],
-    ['unknown previous_response_id', { model: MODEL, input: 'hi', previous_response_id: 'resp_gone' }, 404, 'previous_response_not_found'],
-    ['unknown item_reference', { model: MODEL, input: [{ type: 'item_reference', id: 'msg_gone' }] }, 404, 'item_not_found'],
+    ['unknown previous_response_id', { model: MODEL, input: 'hi', previous_response_id: 'resp_gone' }, 400, 'previous_response_not_found', 'previous_response_id'],
+    ['unknown item_reference', { model: MODEL, input: [{ type: 'item_reference', id: 'msg_gone' }] }, 400, 'item_not_found', 'input'],
     // Parsed fine, but too deep to serialize back into the response and the store.
     ['nested 5000 levels deep', `{"model":"${MODEL}","stream":true,"input":"hi","metadata":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 400, 'invalid_request_body'],
   ];
-  for (const [name, body, status, code] of cases) {
+  for (const [name, body, status, code, param] of cases) {
     const res = await create(h, body);
     t.equal(res.statusCode, status, `${name}: ${status}`);
-    assertOpenAIError(t, res.body, { code });
+    assertOpenAIError(t, res.body, { code, ...(param && { param }) });
   }
   const text = await call(h, 'POST', '/v1/responses', 'hi', { 'content-type': 'text/plain' });
   t.equal(text.statusCode, 415, 'a text/plain body is refused');
   const foreign = await call(h, 'POST', '/v1/responses', { model: MODEL, input: 'hi' }, { host: 'evil.example' });
   t.equal(foreign.statusCode, 403, 'local safety applies');
   t.equal(h.vertex.requests.length, 0, 'none of them reached Vertex');
+  // As OpenAI answers it: SDKs raise a BadRequestError naming the field, which clients catch to start afresh.
   t.match((await create(h, { model: MODEL, input: 'hi', previous_response_id: 'resp_gone' })).json(), {
-    error: { message: "Previous response with id 'resp_gone' not found.", type: 'not_found_error' },
+    error: { message: "Previous response with id 'resp_gone' not found.", type: 'invalid_request_error', param: 'previous_response_id' },
   });
+  t.match((await create(h, { model: MODEL, input: [{ type: 'item_reference', id: 'msg_gone' }] })).json(), { error: { param: 'input' } });
 });
 
 t.test('upstream errors keep their status; an unreadable answer is a 502', async (t) => {
@@ -120,13 +122,13 @@ t.test('stored responses: retrieve and delete; store:false is not kept', async (
   for (const method of ['GET', 'DELETE']) {
     const gone = await call(h, method, `/responses/${stored.id}`);
     t.equal(gone.statusCode, 404, `${method} after delete`);
-    assertOpenAIError(t, gone.body, { code: 'previous_response_not_found' });
+    assertOpenAIError(t, gone.body, { code: 'response_not_found' });
   }
 
   const unkept = (await create(h, { model: MODEL, input: 'hi', store: false })).json();
   t.equal(unkept.store, false, 'echoed');
   t.equal((await call(h, 'GET', `/v1/responses/${unkept.id}`)).statusCode, 404, 'store:false is not kept');
-  t.equal((await create(h, { model: MODEL, input: 'again', previous_response_id: unkept.id })).statusCode, 404);
+  t.equal((await create(h, { model: MODEL, input: 'again', previous_response_id: unkept.id })).statusCode, 400);
 });
 
 t.test('the store is bounded by PROXY_RESPONSES_STORE_ENTRIES', async (t) => {

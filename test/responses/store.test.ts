@@ -87,7 +87,7 @@ t.test('findItem serves item_reference from stored output', async (t) => {
   store.delete(r.id);
   t.equal(store.findItem(id), undefined);
   t.throws(() => toChatRequest({ model: 'm', input: [{ type: 'item_reference', id }] }, { resolveItem: (x) => store.findItem(x) }), {
-    statusCode: 404,
+    statusCode: 400,
     code: 'item_not_found',
   });
 });
