@@ -6,7 +6,7 @@
 // signature makes the round trip.
 
 import t from 'tap';
-import { APIError } from 'openai';
+import { APIError, BadRequestError } from 'openai';
 import type { ServerResponse } from 'node:http';
 import { USAGE } from '../helpers/chat-answers.ts';
 import * as openai from './drive-openai.ts';
@@ -99,8 +99,9 @@ t.test('previous_response_id rebuilds the conversation; retrieve and delete serv
   await client.responses.delete(second.id);
   t.equal(await failedWith(client.responses.retrieve(second.id)), 404, 'deleted');
   const error = await client.responses.create({ model: MODEL, previous_response_id: second.id, input: 'again' }).catch((e: unknown) => e);
-  t.ok(error instanceof APIError && error.status === 404, 'an unknown previous_response_id is a 404');
+  t.ok(error instanceof BadRequestError, 'an unknown previous_response_id is a 400: the SDK raises BadRequestError, as with OpenAI');
   t.equal((error as APIError).code, 'previous_response_not_found');
+  t.equal((error as APIError).param, 'previous_response_id');
   t.ok(third.id);
 });
 
