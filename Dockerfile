@@ -2,8 +2,11 @@
 #
 #   docker build -t vertex-openai-proxy .
 #   export PROXY_API_KEY="$(openssl rand -hex 24)"   # clients send it as their API key
-#   docker run --rm -p 127.0.0.1:8765:8765 -e GOOGLE_CLOUD_PROJECT=my-project -e PROXY_API_KEY \
+#   docker run --rm -p 127.0.0.1:8765:8765 --user "$(id -u):$(id -g)" \
+#     --read-only --cap-drop ALL --security-opt no-new-privileges \
+#     -e GOOGLE_CLOUD_PROJECT=my-project -e PROXY_API_KEY \
 #     -v "$HOME/.config/gcloud:/home/node/.config/gcloud:ro" vertex-openai-proxy
+#   (--user: gcloud keeps the ADC file readable by you only.)
 #
 # Behind a TLS-inspecting proxy, npm in the build stages must trust its CA:
 # hand the CA file (PEM) to the build as the secret `extra_ca`. The build

@@ -1,8 +1,10 @@
 // Config validation of the models map, and the router built from it.
 
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../src/config/load.ts';
 import { RouteTable, Router, type RouteDefaults } from '../src/config/routing.ts';
+import { FIELDS } from '../src/config/settings.ts';
 
 const defaults: RouteDefaults = {
   baseUrl: undefined,
@@ -123,6 +125,11 @@ t.test('the shipped example config is valid', async (t) => {
   const config = loadConfig({ env: { PROXY_CONFIG: new URL('../config/example.yaml', import.meta.url).pathname } });
   t.same(Object.keys(config.models), ['my-llama', 'gpt-4o', 'eu-gemini', 'tuned']);
   t.same(config.models['eu-gemini']?.locations, ['europe-west1', 'europe-west4']);
+});
+
+t.test('the shipped example config names every key, as the README says', async (t) => {
+  const example = readFileSync(new URL('../config/example.yaml', import.meta.url), 'utf8');
+  for (const key of Object.keys(FIELDS)) t.match(example, new RegExp(`^#? ?${key}:`, 'm'), key);
 });
 
 t.test('configured headers may not take over what the proxy sets', async (t) => {

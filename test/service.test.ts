@@ -69,6 +69,10 @@ t.test('the spec: this node and binary, absolute paths, the settings set now, a 
     { config: 'other.yaml', port: '9000' },
   );
   t.same(built.command, [process.execPath, LAUNCHER, 'start', '--config', '/home/me/proxy/other.yaml', '--port', '9000']);
+  // Run under node's own flags (the image's memory flag, which NODE_OPTIONS cannot carry), the service keeps them.
+  const flagged = serviceSpec({ execPath: process.execPath, execArgv: ['--no-concurrent-recompilation'], entry: LAUNCHER, cwd: '/home/me/proxy', env: {}, flags: {}, config: CONFIG });
+  t.same(flagged.command, [process.execPath, '--no-concurrent-recompilation', LAUNCHER, 'start']);
+  t.match(renderSystemdUnit(flagged), /^ExecStart=\S+ --no-concurrent-recompilation \S+ start$/m);
   t.same(built.environment, {
     PROXY_CONFIG: '/home/me/proxy/proxy.yaml',
     GOOGLE_CLOUD_PROJECT: 'my-project',

@@ -26,7 +26,7 @@ export async function runServiceCommand(
       print: (line) => process.stdout.write(`${line}\n`),
       // Settings are validated now, not in a restart loop later.
       spec: () =>
-        serviceSpec({ execPath: process.execPath, entry: process.argv[1] ?? '', cwd: process.cwd(), env: process.env, flags, config: loadConfig() }),
+        serviceSpec({ execPath: process.execPath, execArgv: process.execArgv, entry: process.argv[1] ?? '', cwd: process.cwd(), env: process.env, flags, config: loadConfig() }),
     });
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;

@@ -1,5 +1,5 @@
 // What `vertex-openai-proxy service install` sets up, whatever the platform:
-// the command (this very node and entry script, absolute), the settings in
+// the command (this very node with its flags, and entry script, absolute), the settings in
 // force now (the setting variables that are set, and the few others the daemon
 // or google-auth-library reads), and how long a stop may take.
 
@@ -46,6 +46,8 @@ export interface ServiceSpec {
 export interface SpecSources {
   /** The node binary running now (process.execPath). */
   readonly execPath: string;
+  /** The flags node runs with now (process.execArgv), such as the image's --no-concurrent-recompilation. */
+  readonly execArgv?: readonly string[];
   /** The script node runs now (process.argv[1]): the installed binary. */
   readonly entry: string;
   readonly cwd: string;
@@ -57,7 +59,7 @@ export interface SpecSources {
 
 export function serviceSpec(sources: SpecSources): ServiceSpec {
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(sources.cwd, path));
-  const command = [absolute(sources.execPath), absolute(sources.entry), 'start'];
+  const command = [absolute(sources.execPath), ...(sources.execArgv ?? []), absolute(sources.entry), 'start'];
   const { config: file, host, port } = sources.flags;
   if (file !== undefined) command.push('--config', absolute(file));
   if (host !== undefined) command.push('--host', host);
