@@ -2,6 +2,7 @@
 // in the user's shell's syntax, so `eval "$(vertex-openai-proxy env)"` works.
 
 import type { Config } from '../config/load.ts';
+import { bracketedHost } from '../config/values.ts';
 
 export type Shell = 'sh' | 'fish' | 'powershell';
 export const SHELLS: readonly Shell[] = ['sh', 'fish', 'powershell'];
@@ -19,7 +20,7 @@ export function detectShell(shellPath: string | undefined, platform: NodeJS.Plat
 export function clientHost(listenHost: string): string {
   if (listenHost === '0.0.0.0') return '127.0.0.1';
   if (listenHost === '::' || listenHost === '[::]') return '[::1]';
-  return listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  return bracketedHost(listenHost);
 }
 
 export function openAIVariables(config: Pick<Config, 'host' | 'port' | 'apiKeys'>): Record<string, string> {

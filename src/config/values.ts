@@ -2,6 +2,7 @@
 // the user wrote it (env var, flag, or `file: key`), and throws a ConfigError
 // naming that key and what is allowed.
 
+import { isIPv6 } from 'node:net';
 import { RESERVED_EXTRA_HEADERS } from './header-names.ts';
 
 export class ConfigError extends Error {
@@ -129,6 +130,12 @@ export function boolean(raw: unknown, key: string): boolean {
 }
 
 /** A listen address only this machine can reach. */
+/** A host as a URL or a Host header writes it: an IPv6 address in brackets (else its colons would read as a port's). */
+export function bracketedHost(name: string): string {
+  const trimmed = name.trim();
+  return isIPv6(trimmed) ? `[${trimmed}]` : trimmed;
+}
+
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);

@@ -3,9 +3,9 @@
 // These checks run before anything else touches a request.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { bracketedHost } from '../config/values.ts';
 import { ProxyError, sendError } from '../errors/proxy-error.ts';
 import { answerCors } from './cors.ts';
 
@@ -48,16 +48,10 @@ export function hostOnly(hostHeader: string): string {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
-/** A name as a Host header writes it: an IPv6 address in brackets (else its first colon would read as a port's). */
-function asHostName(name: string): string {
-  const trimmed = name.trim();
-  return isIPv6(trimmed) ? `[${trimmed}]` : trimmed;
-}
-
 export function allowedHostSet(listenHost: string, allowedHosts: readonly string[]): Set<string> | 'any' {
   if (allowedHosts.includes('*')) return 'any';
-  const listen = asHostName(listenHost);
-  const hosts = [...LOOPBACK_HOSTS, ...allowedHosts.map((name) => hostOnly(asHostName(name)))];
+  const listen = bracketedHost(listenHost);
+  const hosts = [...LOOPBACK_HOSTS, ...allowedHosts.map((name) => hostOnly(bracketedHost(name)))];
   if (!WILDCARD_ADDRESSES.has(listen)) hosts.push(hostOnly(listen));
   return new Set(hosts);
 }
