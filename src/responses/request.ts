@@ -3,7 +3,9 @@
 // Only keys Vertex documents for chat are ever written; everything else a
 // Responses client sends (store, include, metadata, prompt_cache_key,
 // client_metadata, safety_identifier, truncation, service_tier, background,
-// prompt, …) stays behind, because Vertex rejects fields it does not know.
+// …) stays behind, because Vertex rejects fields it does not know. Context kept
+// on OpenAI's side (a conversation, a stored prompt) is refused instead: the
+// model would answer without it.
 
 import type { ChatCompletionRequest, ChatMessage, ChatResponseFormat } from './chat-types.ts';
 import { invalidBody, unsupportedInput } from './errors.ts';
@@ -115,6 +117,8 @@ function validate(body: Record<string, unknown>): ResponsesRequest {
   if (typeof model !== 'string' || model === '') throw invalidBody('model is required and must be a non-empty string.');
   // A server-side conversation would silently lose its context here: refuse it.
   if (body['conversation'] != null) throw unsupportedInput('conversation is not supported; send previous_response_id or the items instead.');
+  // A stored prompt template carries instructions (and tools) the model would never see.
+  if (body['prompt'] != null) throw unsupportedInput('prompt (a stored prompt template) is not supported; send instructions and tools instead.');
   const input = body['input'];
   if (typeof input !== 'string' && !Array.isArray(input)) throw invalidBody('input is required and must be a string or an array of items.');
   const text = optionalRecord(body['text'], 'text');

@@ -44,7 +44,6 @@ t.test('keys Vertex would reject never reach the chat body', async (t) => {
     truncation: 'auto',
     service_tier: 'flex',
     background: false,
-    prompt: { id: 'p' },
     previous_response_id: 'resp_1',
     stream_options: { include_obfuscation: false },
     text: { verbosity: 'high' },
@@ -197,6 +196,9 @@ t.test('content with no chat form is refused, not dropped', async (t) => {
   }
   t.throws(() => chat({ input: [{ role: 'system', content: [{ type: 'input_image', image_url: 'https://x' }] }] }), { code: 'unsupported_input' });
   t.throws(() => chat({ input: 'x', conversation: 'conv_1' }), { statusCode: 400, code: 'unsupported_input', message: /conversation is not supported/ });
+  // The Agents SDK sends an agent's prompt option as is; without it the model would lose its instructions.
+  t.throws(() => chat({ input: 'x', prompt: { id: 'pmpt_1', version: '2', variables: { city: 'Paris' } } }), { statusCode: 400, code: 'unsupported_input', message: /prompt/ });
+  t.doesNotThrow(() => chat({ input: 'x', prompt: null }));
 });
 
 t.test('the echoed request keeps what the response object reads back', async (t) => {

@@ -66,6 +66,7 @@ t.test('errors are OpenAI-shaped, and bad requests never reach Vertex', async (t
     ['not an object', '[1,2]', 400, 'invalid_request_body'],
     ['malformed JSON', '{"model":', 400, 'invalid_json'],
     ['conversation', { model: MODEL, input: 'hi', conversation: 'conv_1' }, 400, 'unsupported_input'],
+    ['stored prompt', { model: MODEL, input: 'hi', prompt: { id: 'pmpt_1' } }, 400, 'unsupported_input'],
     ['unknown previous_response_id', { model: MODEL, input: 'hi', previous_response_id: 'resp_gone' }, 400, 'previous_response_not_found', 'previous_response_id'],
     ['unknown item_reference', { model: MODEL, input: [{ type: 'item_reference', id: 'msg_gone' }] }, 400, 'item_not_found', 'input'],
     // Parsed fine, but too deep to serialize back into the response and the store.
