@@ -175,6 +175,24 @@ t.test('a broken key file: the error names the problem and quotes no key materia
   assertNoSecrets(t, error.message, [secret, 'BEGIN PRIVATE KEY']);
 });
 
+t.test('a key file that is not JSON: V8 quotes the text around the bad character, none of which reaches the error', async (t) => {
+  const { credentials } = await metadataCredentials(t);
+  const dir = scratchDir('vop-key-');
+  const keyFile = join(dir, 'adc.json');
+  // The opening quote of the secret is missing: the parser stops inside it.
+  writeFileSync(keyFile, '{"type":"authorized_user","client_id":"x.apps.googleusercontent.com","client_secret": GOCSPX-SuperSecretValue99","refresh_token":"1//0gRefresh"}');
+  process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
+  t.teardown(() => {
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  });
+  const error = credentialError(await credentials.getToken().catch((err: unknown) => err));
+  t.equal(error.statusCode, 503);
+  t.match(error.message, /not shown/);
+  assertNoSecrets(t, error.message, ['GOCSPX', 'SuperSecret', '_secret']);
+  // A short file is quoted whole.
+  t.equal(redactSecrets(`Unexpected token 's', "sk-secret" is not valid JSON`), `Unexpected token 's' in the JSON text (not shown)`);
+});
+
 t.test('credential errors never carry tokens, keys or secrets', async (t) => {
   const token = 'ya29.a0AfH6SMBx-secret-access-token';
   const refresh = '1//0gSecretRefreshToken-abc';

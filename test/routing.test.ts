@@ -139,6 +139,18 @@ t.test('configured headers may not take over what the proxy sets', async (t) => 
   }
 });
 
+t.test('a config file that does not parse is reported without the text around the fault', async (t) => {
+  const secret = 'SECRETHEADERVAL';
+  const files: Array<[string, string, RegExp]> = [
+    ['proxy.yaml', `headers:\n  x-api-key: ${secret}: bad\n`, /^Config file proxy\.yaml is not valid YAML: Nested mappings are not allowed in compact mappings at line 2, column 14$/],
+    ['proxy.json', `{"apiKeys": sk-${secret}}`, /^Config file proxy\.json is not valid JSON: Unexpected token 's' in the JSON text \(not shown\)$/],
+    ['proxy.json', `{"apiKeys": "sk-${secret}`, /^Config file proxy\.json is not valid JSON: Unterminated string in JSON at position \d+/],
+  ];
+  for (const [name, text, message] of files) {
+    t.throws(() => loadConfig({ env: { PROXY_CONFIG: name }, readFile: () => text, defaultModels: () => [] }), { name: 'ConfigError', message }, name);
+  }
+});
+
 t.test('a bad API key or header value is reported without its value (the message may reach a log)', async (t) => {
   const secret = 'sk-live-SECRET123';
   const cases: Array<[unknown, unknown, RegExp]> = [

@@ -13,6 +13,7 @@ import { responsesStoreSettings, type ResponsesStoreSettings } from './responses
 import { DEFAULTS, FIELDS, type Field, type FileKey } from './settings.ts';
 import { ConfigError, isLoopbackHost, list, type ApiVersion } from './values.ts';
 import { parseYamlConfig } from './yaml.ts';
+import { parserMessage } from '../errors/parser-text.ts';
 
 export { ConfigError };
 
@@ -165,7 +166,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   try {
     parsed = /\.ya?ml$/i.test(extname(path)) ? parseYamlConfig(text) : JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`Config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+    throw new ConfigError(`Config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${parserMessage((err as Error).message)}`);
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`Config file ${path} must hold an object of settings`);

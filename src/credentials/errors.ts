@@ -3,6 +3,7 @@
 // errors carry request configs (refresh tokens, assertions, client secrets) and
 // their messages can quote a key file, so only a scrubbed first line survives.
 
+import { withoutJsonExcerpt } from '../errors/parser-text.ts';
 import { ProxyError, type ErrorCode } from '../errors/proxy-error.ts';
 
 const MAX_DETAIL_CHARS = 300;
@@ -69,7 +70,8 @@ const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 
 /** Removes anything that looks like a credential from a message. */
 export function redactSecrets(text: string): string {
-  return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+  // A key file that is not JSON: V8 quotes the stretch around the bad character, a secret's middle as often as not.
+  return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), withoutJsonExcerpt(text));
 }
 
 function detail(message: string): string {
