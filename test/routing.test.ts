@@ -103,6 +103,24 @@ t.test('bad entries stop the daemon with a message naming entry and key', async 
   t.throws(() => configWith({}, { modles: {} }), { name: 'ConfigError', message: /proxy\.json: unknown key "modles"/ });
 });
 
+t.test('the token goes out over https, or plain http only to this machine', async (t) => {
+  const cleartext = /an https URL \(plain http only to this machine: the access token would cross the network in the clear\)/;
+  t.throws(() => configWith({ a: { baseUrl: 'http://psc-endpoint.corp.example' } }), { name: 'ConfigError', message: /models\.a\.baseUrl/ });
+  t.throws(() => loadConfig({ env: { VERTEX_BASE_URL: 'http://10.1.2.3:8080' } }), { name: 'ConfigError', message: cleartext });
+  t.throws(() => loadConfig({ env: { VERTEX_BASE_URL: 'http://127.0.0.1.example' } }), { name: 'ConfigError', message: /VERTEX_BASE_URL/ });
+  for (const url of ['https://psc-endpoint.corp.example', 'http://127.0.0.1:9000', 'http://localhost:9000', 'http://[::1]:9000']) {
+    t.equal(loadConfig({ env: { VERTEX_BASE_URL: url } }).baseUrl, url, url);
+  }
+  t.equal(configWith({ a: { baseUrl: 'https://1234.us-central1-5678.prediction.vertexai.goog' } }).models['a']?.baseUrl, 'https://1234.us-central1-5678.prediction.vertexai.goog');
+});
+
+t.test('every web origin allowed (PROXY_CORS_ORIGINS=*) only behind an API key', async (t) => {
+  t.throws(() => loadConfig({ env: { PROXY_CORS_ORIGINS: '*' } }), { name: 'ConfigError', message: /PROXY_CORS_ORIGINS \(corsOrigins\) "\*" needs PROXY_API_KEY/ });
+  t.throws(() => configWith({}, { corsOrigins: ['https://app.example', '*'] }), { name: 'ConfigError', message: /any web page open in your browser could spend your Google credentials/ });
+  t.same(loadConfig({ env: { PROXY_CORS_ORIGINS: '*', PROXY_API_KEY: 'k' } }).corsOrigins, ['*']);
+  t.same(loadConfig({ env: { PROXY_CORS_ORIGINS: 'https://app.example' } }).corsOrigins, ['https://app.example']);
+});
+
 t.test('the route table lists configured names plus the default list, once each', async (t) => {
   const config = configWith({ 'gpt-4o': { model: 'google/gemini-2.5-flash' }, 'google/gemini-2.5-flash': {} });
   const table = new RouteTable(config);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../src/config/load.ts';
 import { EXIT_BAD_LISTEN_SETTING, EXIT_PORT_IN_USE, listenFailure } from '../src/server/listen-errors.ts';
-import { exposureWarning } from '../src/server/startup-warnings.ts';
+import { anyHostWarning, exposureWarning } from '../src/server/startup-warnings.ts';
 import { isolatedHome, runCli } from './helpers/cli.ts';
 import { startDaemon } from './helpers/daemon.ts';
 import { FakeMetadata } from './helpers/fake-metadata.ts';
@@ -87,6 +87,17 @@ t.test('listening beyond loopback without PROXY_API_KEY: a warning naming the ri
     daemon.logs.some((line) => /PROXY_API_KEY/.test(line.msg)),
     'no such warning on loopback',
   );
+});
+
+t.test('the Host check turned off (PROXY_ALLOWED_HOSTS=*) without PROXY_API_KEY: a warning at start', async (t) => {
+  t.match(anyHostWarning({ allowedHosts: ['*'], apiKeys: [] }), /PROXY_ALLOWED_HOSTS=\* without PROXY_API_KEY: the Host check that stops DNS rebinding is off/);
+  t.equal(anyHostWarning({ allowedHosts: ['*'], apiKeys: ['k'] }), undefined, 'with a key');
+  t.equal(anyHostWarning({ allowedHosts: ['proxy.internal'], apiKeys: [] }), undefined, 'named hosts');
+
+  const daemon = await startDaemon(t, { env: { ...isolatedHome(), METADATA_SERVER_DETECTION: 'none', PROXY_ALLOWED_HOSTS: '*' } });
+  // Written before the "listening" line the daemon helper waits for.
+  const line = daemon.logs.find((logged) => /^PROXY_ALLOWED_HOSTS=\* without PROXY_API_KEY/.test(logged.msg));
+  t.equal(line?.level, 40, 'logged as a warning');
 });
 
 t.test('no credentials: the start-up line is a warning with the fix', async (t) => {

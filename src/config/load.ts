@@ -104,7 +104,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     headers: Object.freeze(v.headers),
     apiKeys: Object.freeze(v.apiKeys),
     allowedHosts: Object.freeze(v.allowedHosts),
-    corsOrigins: Object.freeze(v.corsOrigins),
+    corsOrigins: Object.freeze(anyOriginOnlyWithKey(v.corsOrigins, v.apiKeys)),
     logLevel: v.logLevel,
     bodyLimitBytes: Math.round((v.bodyLimitMb as number) * 1024 * 1024),
     maxConnections: v.maxConnections,
@@ -123,6 +123,18 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     thoughtSignatures: thoughtSignatureSettings(v.thoughtSignatureFallback, v.thoughtSignatureMemory, v.thoughtSignatureTtlSeconds),
     responsesStore: responsesStoreSettings(v.responsesStoreEntries, v.responsesStoreMb, v.responsesStoreTtlSeconds),
   });
+}
+
+// Every origin allowed, and no key: any web page open in the user's browser
+// could spend their credentials and read the answers.
+function anyOriginOnlyWithKey(origins: readonly string[], apiKeys: readonly string[]): readonly string[] {
+  if (origins.includes('*') && apiKeys.length === 0) {
+    throw new ConfigError(
+      'PROXY_CORS_ORIGINS (corsOrigins) "*" needs PROXY_API_KEY: without a key any web page open in your browser could spend your Google credentials. ' +
+        'Name the origins instead (loopback ones are allowed already).',
+    );
+  }
+  return origins;
 }
 
 // The metadata paths hand out raw access tokens without an API key (SDKs cannot

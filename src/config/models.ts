@@ -2,7 +2,7 @@
 // routed, and which name Vertex receives. Validated entry by entry, with alias
 // chains flattened here so the router never has to follow them.
 
-import { ConfigError, ENDPOINT, fail, headerMap, LOCATION, oneOf, origin, pattern, PROJECT } from './values.ts';
+import { ConfigError, ENDPOINT, fail, headerMap, LOCATION, oneOf, pattern, PROJECT, upstreamOrigin } from './values.ts';
 import type { ApiVersion } from './values.ts';
 import { parseDropParams } from './compat-settings.ts';
 import { parseResponsesApi, type ResponsesApiMode } from './responses-settings.ts';
@@ -58,7 +58,7 @@ function parseEntry(name: string, raw: unknown, key: string): ModelRoute {
     locations: optional('location', parseLocations),
     apiVersion: optional('apiVersion', parseApiVersion) as ApiVersion | undefined,
     endpoint: optional('endpoint', parseEndpoint),
-    baseUrl: optional('baseUrl', origin),
+    baseUrl: optional('baseUrl', upstreamOrigin),
     headers: optional('headers', headerMap),
     dropParams: optional('dropParams', parseDropParams),
     responsesApi: optional('responsesApi', parseResponsesApi),

@@ -5,7 +5,7 @@
 import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds } from './compat-settings.ts';
 import { parseModels } from './models.ts';
 import { parseStoreEntries, parseStoreMb, parseStoreTtlSeconds, RESPONSES_DEFAULTS } from './responses-settings.ts';
-import { boolean, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, origin, originList, pattern, PROJECT, secretList } from './values.ts';
+import { boolean, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, originList, pattern, PROJECT, secretList, upstreamOrigin } from './values.ts';
 
 /** How long one token fetch (or project lookup) may take: PROXY_TOKEN_TIMEOUT_SECONDS. */
 export const DEFAULT_TOKEN_TIMEOUT_SECONDS = 15;
@@ -33,7 +33,7 @@ export const FIELDS = {
   },
   apiVersion: { env: ['VERTEX_API_VERSION'], parse: oneOf(['v1', 'v1beta1']) },
   endpoint: { env: ['VERTEX_ENDPOINT_ID'], parse: pattern(ENDPOINT, '"openapi" or a numeric endpoint ID') },
-  baseUrl: { env: ['VERTEX_BASE_URL'], parse: origin },
+  baseUrl: { env: ['VERTEX_BASE_URL'], parse: upstreamOrigin },
   quotaProject: { env: ['GOOGLE_CLOUD_QUOTA_PROJECT'], parse: pattern(PROJECT, 'a Google Cloud project ID') },
   headers: { env: [], parse: headerMap },
   apiKeys: { env: ['PROXY_API_KEY'], parse: secretList },

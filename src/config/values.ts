@@ -87,6 +87,16 @@ export function origin(raw: unknown, key: string): string {
   return url.origin;
 }
 
+/** Where the token goes: https, or plain http only to this machine (tests, a local forwarder), never in the clear over a network. */
+export function upstreamOrigin(raw: unknown, key: string): string {
+  const value = origin(raw, key);
+  const { protocol, hostname } = new URL(value);
+  if (protocol === 'http:' && !isLoopbackHost(hostname)) {
+    fail(key, raw, 'an https URL (plain http only to this machine: the access token would cross the network in the clear)');
+  }
+  return value;
+}
+
 export function list(raw: unknown, key: string, failure: Failure = fail): string[] {
   const expected = 'a comma-separated string or a list of strings';
   const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : failure(key, raw, expected);

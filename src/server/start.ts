@@ -12,7 +12,7 @@ import { endpointPath, upstreamOrigin, type EndpointTarget } from '../proxy/upst
 import { createProxy, type ProxyDeps } from './create-proxy.ts';
 import { drainOnClose } from './draining.ts';
 import { closeWithGrace } from './signals.ts';
-import { exposureWarning, NO_PROJECT_HELP } from './startup-warnings.ts';
+import { anyHostWarning, exposureWarning, NO_PROJECT_HELP } from './startup-warnings.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -40,6 +40,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const address = await app.listen({ host: config.host, port: config.port });
   const exposed = exposureWarning(config);
   if (exposed) logger.warn({ host: config.host, port: config.port }, exposed);
+  const anyHost = anyHostWarning(config);
+  if (anyHost) logger.warn(anyHost);
   void logStartup(logger, config, credentials, address);
 
   let closing: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 // What the daemon says at start when it can already tell that something is
-// wrong or risky: listening beyond this machine without an API key, and no
-// credentials or no project (before the first request fails with a 503).
+// wrong or risky: listening beyond this machine or serving any Host name
+// without an API key, and no credentials or no project (before the first
+// request fails with a 503).
 
 import { isLoopbackHost } from '../config/values.ts';
 
@@ -10,6 +11,15 @@ export function exposureWarning(config: { readonly host: string; readonly port: 
   return (
     `listening on ${config.host}, beyond this machine, without PROXY_API_KEY: anyone who can reach port ${config.port} ` +
     'can spend your Google credentials. Set PROXY_API_KEY (clients send it as their API key), or HOST=127.0.0.1.'
+  );
+}
+
+/** The warning for a Host check turned off without a key, if any: DNS rebinding can then reach the proxy. */
+export function anyHostWarning(config: { readonly allowedHosts: readonly string[]; readonly apiKeys: readonly string[] }): string | undefined {
+  if (!config.allowedHosts.includes('*') || config.apiKeys.length > 0) return undefined;
+  return (
+    'PROXY_ALLOWED_HOSTS=* without PROXY_API_KEY: the Host check that stops DNS rebinding is off, so a web page could reach ' +
+    'the proxy through a name that resolves to this machine and spend your Google credentials. Name the hosts, or set PROXY_API_KEY.'
   );
 }
 
