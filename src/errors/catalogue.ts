@@ -22,7 +22,7 @@ const PERMISSION_HELP =
 
 /** The paths the proxy serves, for the 404 message (a test checks it against the routes). */
 export const SUPPORTED_PATHS =
-  'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET and DELETE /v1/responses/{id}, and GET /v1/models (also without /v1)';
+  'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items, and GET /v1/models (also without /v1)';
 
 type Message = string | ((detail: string) => string);
 
@@ -44,6 +44,10 @@ export const ERROR_CATALOGUE = {
   previous_response_not_found: [400, (id) => `Previous response with id '${id}' not found.`, 'previous_response_id'],
   item_not_found: [400, (id) => `Item with id '${id}' not found.`, 'input'],
   response_not_found: [404, (id) => `Response with id '${id}' not found.`],
+  // The query of GET /v1/responses/{id}/input_items, one code per key so each names its param
+  invalid_limit: [400, (value) => `Invalid 'limit': '${value}'. Expected an integer from 1 to 100.`, 'limit'],
+  invalid_order: [400, (value) => `Invalid 'order': '${value}'. Supported values are 'asc' and 'desc'.`, 'order'],
+  invalid_after: [400, (id) => `Invalid 'after': the response has no input item with id '${id}'.`, 'after'],
   // Local safety
   host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it (or, for /metrics, send PROXY_API_KEY).`],
   origin_not_allowed: [403, (origin) => `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],

@@ -28,6 +28,13 @@ export function responseNotFound(id: string): ProxyError {
   return new ProxyError('response_not_found', id);
 }
 
+/** A bad `limit`, `order` or `after` of GET /v1/responses/{id}/input_items: a 400 naming that key. */
+export function invalidListQuery(key: 'limit' | 'order' | 'after', value: string): ProxyError {
+  if (key === 'limit') return new ProxyError('invalid_limit', value);
+  if (key === 'order') return new ProxyError('invalid_order', value);
+  return new ProxyError('invalid_after', value);
+}
+
 /** The upstream answered 200 with a body that is not a chat completion. */
 export function badUpstreamAnswer(message: string): ProxyError {
   return new ProxyError('upstream_invalid_response', message);

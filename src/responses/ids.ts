@@ -1,11 +1,12 @@
-// Ids of the objects the translation creates. OpenAI's prefixes are kept
-// (`resp_`, `msg_`, `fc_`, `ctc_`, `rs_`, `call_`) because clients and logs
-// recognise them; the rest is random hex, unique enough for a process-local
-// store and never derived from the request.
+// Ids of the objects the translation creates, and of stored input items a
+// client sent without one. OpenAI's prefixes are kept (`resp_`, `msg_`, `fc_`,
+// `fco_`, `ctc_`, `rs_`, `call_`, …) because clients and logs recognise them;
+// the rest is random hex, unique enough for a process-local store and never
+// derived from the request.
 
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'resp' | 'msg' | 'fc' | 'ctc' | 'rs' | 'call';
+export type IdPrefix = 'resp' | 'msg' | 'fc' | 'fco' | 'ctc' | 'ctco' | 'rs' | 'call' | 'item';
 
 /** Makes a new id with the given prefix. Tests pass a counter for stable ids. */
 export type IdSource = (prefix: IdPrefix) => string;

@@ -1,6 +1,6 @@
 // The Responses API: POST /v1/responses (translated to Chat Completions, or
 // forwarded as it is for routes set to `responsesApi: native`), and GET and
-// DELETE /v1/responses/{id} from the store. Also without the /v1 prefix, like
+// DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items from the store. Also without the /v1 prefix, like
 // every other path of the proxy. Requests pass the same hooks as chat: local
 // safety, the body budget, the JSON check, the log line and metrics.
 
@@ -9,6 +9,7 @@ import { ProxyError } from '../errors/proxy-error.ts';
 import { JsonBody } from '../proxy/body.ts';
 import { ClientGoneError } from '../proxy/upstream-call.ts';
 import { responseNotFound } from './errors.ts';
+import { inputItemsPage, parseListQuery } from './input-items.ts';
 import { serveNative } from './native-call.ts';
 import { serveTranslated, type TranslatedOptions } from './translated-call.ts';
 
@@ -46,6 +47,13 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     return stored.response;
   }
 
+  async function listInput(request: FastifyRequest<ById>): Promise<unknown> {
+    const query = parseListQuery(request.query);
+    const stored = store.get(request.params.id);
+    if (stored === undefined) throw responseNotFound(request.params.id);
+    return inputItemsPage(stored.input, query);
+  }
+
   async function remove(request: FastifyRequest<ById>): Promise<unknown> {
     const { id } = request.params;
     if (!store.delete(id)) throw responseNotFound(id);
@@ -55,6 +63,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
   for (const prefix of ['/v1', '']) {
     app.post(`${prefix}/responses`, create);
     app.get<ById>(`${prefix}/responses/:id`, retrieve);
+    app.get<ById>(`${prefix}/responses/:id/input_items`, listInput);
     app.delete<ById>(`${prefix}/responses/:id`, remove);
   }
 }

@@ -1,5 +1,5 @@
-// Stored responses for `previous_response_id`, `item_reference` and
-// `GET`/`DELETE /v1/responses/{id}`.
+// Stored responses for `previous_response_id`, `item_reference`,
+// `GET`/`DELETE /v1/responses/{id}` and `GET /v1/responses/{id}/input_items`.
 //
 // Per process and in memory: replicas do not share it and a restart empties
 // it. Bounded three ways (entries, bytes, age) so a busy proxy cannot grow
@@ -16,6 +16,11 @@ export interface StoredResponse {
   response: ResponseObject;
   /** Earlier history, this turn's input items, then this response's output items. */
   history: InputItem[];
+  /**
+   * This turn's input items, each with an id (the same objects as in
+   * `history`, so they are not counted twice): what `input_items` lists.
+   */
+  input: InputItem[];
 }
 
 export interface ResponseStoreOptions {
@@ -49,14 +54,14 @@ export class ResponseStore {
    * the byte limit. The caller decides whether to store (not for `store:false`,
    * not for failed responses).
    */
-  put(response: ResponseObject, history: InputItem[]): boolean {
+  put(response: ResponseObject, history: InputItem[], input: InputItem[] = []): boolean {
     const bytes = Buffer.byteLength(JSON.stringify({ response, history }), 'utf8');
     if (bytes > this.#options.maxBytes || this.#options.maxEntries < 1) return false;
     this.delete(response.id);
     const now = this.#options.now();
     this.#sweep(now);
     const expiresAt = now + this.#options.ttlMs;
-    this.#entries.set(response.id, { response, history, bytes, expiresAt });
+    this.#entries.set(response.id, { response, history, input, bytes, expiresAt });
     this.#bytes += bytes;
     this.#nextExpiry = Math.min(this.#nextExpiry, expiresAt);
     for (const item of response.output) this.#itemOwners.set(item.id, response.id);
@@ -72,7 +77,7 @@ export class ResponseStore {
     if (entry === undefined) return undefined;
     this.#entries.delete(id);
     this.#entries.set(id, entry);
-    return { response: entry.response, history: entry.history };
+    return { response: entry.response, history: entry.history, input: entry.input };
   }
 
   delete(id: string): boolean {

@@ -20,6 +20,7 @@ import { reportDropped } from './dropped.ts';
 import { badUpstreamAnswer, previousResponseNotFound } from './errors.ts';
 import { relayEvents } from './event-relay.ts';
 import type { AnswerContext } from './output.ts';
+import { withItemIds } from './input-items.ts';
 import { toChatRequest, type DroppedFeature } from './request.ts';
 import type { ResponseObject } from './response-types.ts';
 import { toResponse } from './response.ts';
@@ -85,7 +86,9 @@ export async function serveTranslated(
   const keep = (response: ResponseObject): void => {
     if (translated.request.store === false || response.status === 'failed') return;
     try {
-      store.put(response, historyAfter(previous?.history ?? [], translated.input, response));
+      // Ids for items sent without one, given once here so every listing of them agrees.
+      const input = withItemIds(translated.input);
+      store.put(response, historyAfter(previous?.history ?? [], input, response), input);
     } catch (err) {
       // The client still gets its answer; only a follow-up naming it will not find it.
       request.log.error({ err }, 'response not stored');

@@ -25,7 +25,7 @@ t.test('put, get, delete', async (t) => {
   const store = new ResponseStore(roomy);
   const r = response();
   t.ok(store.put(r, [{ type: 'message', role: 'user', content: 'q' }]));
-  t.same(store.get(r.id), { response: r, history: [{ type: 'message', role: 'user', content: 'q' }] });
+  t.same(store.get(r.id), { response: r, history: [{ type: 'message', role: 'user', content: 'q' }], input: [] });
   t.equal(store.size, 1);
   t.ok(store.bytes > 0);
   t.ok(store.delete(r.id));
