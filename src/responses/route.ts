@@ -1,8 +1,9 @@
 // The Responses API: POST /v1/responses (translated to Chat Completions, or
-// forwarded as it is for routes set to `responsesApi: native`), and GET and
-// DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items from the store. Also without the /v1 prefix, like
-// every other path of the proxy. Requests pass the same hooks as chat: local
-// safety, the body budget, the JSON check, the log line and metrics.
+// forwarded as it is for routes set to `responsesApi: native`), and from the
+// store GET and DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items.
+// Also without the /v1 prefix, like every other path of the proxy. Requests
+// pass the same hooks as chat: local safety, the body budget, the JSON check,
+// the log line and metrics.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors/proxy-error.ts';
