@@ -1,14 +1,14 @@
 // Gemini 3 hands out a thought signature with each tool call and wants it back
 // on the next turn; many OpenAI clients drop it when they rebuild the assistant
 // message. This map remembers what the proxy relayed, keyed by tool-call id, so
-// a follow-up can be repaired. Bounded by count, by total size and by age:
-// entries are kept in insertion order, which is also expiry order, so both
-// limits only ever evict from the front.
+// a follow-up can be repaired. Bounded by count, by total size and by age
+// since last use: entries are kept in order of use, which is also expiry
+// order, so both limits only ever evict from the front.
 
 export interface SignatureMemoryOptions {
-  /** Most tool calls remembered at once; the oldest go first. */
+  /** Most tool calls remembered at once; the least recently used go first. */
   readonly maxEntries: number;
-  /** How long a signature is kept after it was relayed. */
+  /** How long a signature is kept after it was relayed or last restored. */
   readonly ttlMs: number;
   /** Milliseconds; the app's clock (Date.now unless a test injects one). */
   readonly now?: () => number;
@@ -66,10 +66,16 @@ export class SignatureMemory implements SignatureLookup, SignatureSink {
   recall(id: string): string | undefined {
     const entry = this.#entries.get(id);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.#now()) {
+    const now = this.#now();
+    if (entry.expiresAt <= now) {
       this.#delete(id);
       return undefined;
     }
+    // Google checks every step of the current turn on every request: a long
+    // agent turn still reads its first step's signature, so what is read is kept
+    // longest (moved to the back, the order staying expiry order).
+    this.#entries.delete(id);
+    this.#entries.set(id, { signature: entry.signature, expiresAt: now + this.#ttlMs });
     return entry.signature;
   }
 

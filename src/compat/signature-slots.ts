@@ -3,8 +3,10 @@
 // (`choices[].delta.tool_calls[]`). Gemini's streams differ from OpenAI's: a
 // tool call usually arrives whole in one delta, often without `index`, and the
 // signature may come in a delta of its own. So ids and signatures are matched
-// per choice and tool-call slot (`index`, else the position in the delta),
-// whichever comes first; each pair is handed to the sink once.
+// per choice and tool-call slot (by `index`; without one, by id), whichever
+// comes first; each pair is handed to the sink once. A signature that comes
+// alone belongs to the earliest call still without one: parallel calls carry
+// a single signature, on the first call.
 
 import type { SignatureSink } from './signature-memory.ts';
 
@@ -16,8 +18,10 @@ interface Slot {
 
 export class SignatureSlots {
   readonly #sink: SignatureSink;
-  #slots = new Map<string, Slot>();
-  #lastKey = new Map<number, string>();
+  /** Slots of calls that came with an `index`, by choice and index. */
+  readonly #indexed = new Map<string, Slot>();
+  /** Every slot of each choice, in the order the calls came. */
+  readonly #byChoice = new Map<number, Slot[]>();
   #recorded = 0;
 
   constructor(sink: SignatureSink) {
@@ -33,17 +37,11 @@ export class SignatureSlots {
   delta(event: unknown): void {
     for (const [position, choice] of choicesOf(event)) {
       const choiceIndex = typeof choice.index === 'number' ? choice.index : position;
-      const calls = toolCallsOf(choice.delta);
-      calls.forEach((call, callPosition) => {
-        const explicit = typeof call.index === 'number';
-        let key = `${choiceIndex}:${explicit ? call.index : callPosition}`;
+      for (const call of toolCallsOf(choice.delta)) {
         const id = nonEmptyString(call.id);
-        const signature = signatureOf(call);
-        // A signature-only delta without `index` belongs to the call this choice saw last.
-        if (id === undefined && !explicit && !this.#slots.has(key)) key = this.#lastKey.get(choiceIndex) ?? key;
-        this.#lastKey.set(choiceIndex, key);
-        this.#note(key, id, signature);
-      });
+        const slot = typeof call.index === 'number' ? this.#indexedSlot(choiceIndex, call.index, id) : this.#unindexedSlot(choiceIndex, id);
+        this.#note(slot, id, signatureOf(call));
+      }
     }
   }
 
@@ -59,21 +57,41 @@ export class SignatureSlots {
   }
 
   clear(): void {
-    this.#slots.clear();
-    this.#lastKey.clear();
+    this.#indexed.clear();
+    this.#byChoice.clear();
   }
 
-  #note(key: string, id: string | undefined, signature: string | undefined): void {
-    let slot = this.#slots.get(key);
+  /** Some upstreams repeat an `index` for a new call: a new id there is a new slot. */
+  #indexedSlot(choice: number, index: number, id: string | undefined): Slot {
+    const key = `${choice}:${index}`;
+    const slot = this.#indexed.get(key);
+    if (slot !== undefined && (id === undefined || slot.id === undefined || slot.id === id)) return slot;
+    const added = this.#add(choice);
+    this.#indexed.set(key, added);
+    return added;
+  }
+
+  #unindexedSlot(choice: number, id: string | undefined): Slot {
+    const slots = this.#byChoice.get(choice) ?? [];
     if (id !== undefined) {
-      if (slot === undefined || (slot.id !== undefined && slot.id !== id)) this.#slots.set(key, (slot = { id }));
-      else slot.id = id;
+      // The same call again, or the call a signature already came for.
+      return slots.find((slot) => slot.id === id) ?? slots.find((slot) => slot.id === undefined) ?? this.#add(choice);
     }
-    if (signature !== undefined) {
-      if (slot === undefined) this.#slots.set(key, (slot = {}));
-      slot.signature = signature;
-    }
-    if (slot?.id !== undefined && slot.signature !== undefined && slot.remembered !== slot.signature) {
+    return slots.find((slot) => slot.signature === undefined) ?? slots.at(-1) ?? this.#add(choice);
+  }
+
+  #add(choice: number): Slot {
+    const slot: Slot = {};
+    const slots = this.#byChoice.get(choice);
+    if (slots === undefined) this.#byChoice.set(choice, [slot]);
+    else slots.push(slot);
+    return slot;
+  }
+
+  #note(slot: Slot, id: string | undefined, signature: string | undefined): void {
+    if (id !== undefined) slot.id = id;
+    if (signature !== undefined) slot.signature = signature;
+    if (slot.id !== undefined && slot.signature !== undefined && slot.remembered !== slot.signature) {
       slot.remembered = slot.signature;
       this.#remember(slot.id, slot.signature);
     }

@@ -82,9 +82,9 @@ export function repairThoughtSignatures(raw: Buffer, json: unknown, options: Sig
     });
     const after = newCalls ?? calls;
     const first = after.findIndex(isObject);
-    const anySigned = after.some((call) => isObject(call) && signatureOf(call) !== undefined);
-    // Parallel calls carry one signature, on the first call; so one per message is what Gemini checks.
-    if (options.fallback && !anySigned && first !== -1 && i >= currentTurnStart) {
+    // Parallel calls carry one signature, on the first call, and that one is what
+    // Gemini checks: a signature on a later call (the client reordered them) does not count.
+    if (options.fallback && first !== -1 && signatureOf(after[first] as Json) === undefined && i >= currentTurnStart) {
       (newCalls ??= [...calls])[first] = withSignature(after[first] as Json, SKIP_SIGNATURE_VALIDATOR);
       sentinels++;
     }

@@ -82,8 +82,13 @@ export class StreamItems {
 
   /** One tool-call fragment; `position` stands in for a missing `index`. */
   toolCall(delta: ChatToolCallDelta, position: number, inheritedSignature: string | undefined): void {
-    const index = typeof delta.index === 'number' ? delta.index : position;
+    const explicit = typeof delta.index === 'number';
+    const index = delta.index ?? position;
     let call = this.#calls.get(index);
+    if (call !== undefined && !explicit && !delta.id && (signatureOf(delta) ?? inheritedSignature) !== undefined) {
+      // A signature alone belongs to the earliest call still without one: parallel calls carry one, on the first.
+      call = this.#allCalls.find((earlier) => !earlier.signed) ?? call;
+    }
     // Some upstreams repeat an index for a new call; a new id means a new call.
     if (call === undefined || (typeof delta.id === 'string' && delta.id !== '' && delta.id !== call.callId)) {
       call = { index, callId: delta.id || this.#ctx.newId('call'), chatName: '', args: '', custom: false, signed: false };

@@ -17,7 +17,8 @@ const chunk = (delta: unknown, index = 0) => ({ id: 'chatcmpl-1', object: 'chat.
 const sig = (s: string) => ({ google: { thought_signature: s } });
 
 // Shaped like Gemini's OpenAI-compatible stream: tool calls whole in one delta,
-// no `index`, a signature-only delta, and a parallel call without a signature.
+// no `index`, a parallel call without a signature, and (in a second choice) a
+// signature-only delta.
 const GEMINI_STREAM = sse([
   chunk({ role: 'assistant', content: 'Let me check. 🌦️' }),
   chunk({ tool_calls: [{ id: 'fc-weather-1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' }, extra_content: sig('SIG_A/+=') }] }),
@@ -25,8 +26,8 @@ const GEMINI_STREAM = sse([
     { id: 'fc-time-2', type: 'function', function: { name: 'get_time', arguments: '{}' }, extra_content: sig('SIG_B') },
     { id: 'fc-time-3', type: 'function', function: { name: 'get_time', arguments: '{"tz":"UTC"}' } },
   ] }),
-  chunk({ tool_calls: [{ id: 'fc-late-4', type: 'function', function: { name: 'later', arguments: '{}' } }] }),
-  chunk({ tool_calls: [{ extra_content: sig('SIG_D') }] }),
+  chunk({ tool_calls: [{ id: 'fc-late-4', type: 'function', function: { name: 'later', arguments: '{}' } }] }, 1),
+  chunk({ tool_calls: [{ extra_content: sig('SIG_D') }] }, 1),
   { id: 'chatcmpl-1', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 5 } },
   '[DONE]',
 ]);
@@ -78,6 +79,22 @@ t.test('SSE: a signature before its id, and several choices', async (t) => {
     chunk({ tool_calls: [{ index: 0, id: 'first-choice', function: { name: 'f', arguments: '{}' }, extra_content: sig('FIRST') }] }, 0),
   ]);
   t.same(Object.fromEntries(run('sse', [Buffer.from(stream)]).seen), { 'second-choice': 'EARLY', 'first-choice': 'FIRST' });
+});
+
+t.test('SSE: a signature-only delta after parallel calls belongs to the first of them, as Gemini signs only the first', async (t) => {
+  const stream = sse([
+    chunk({ tool_calls: [{ id: 'fc-a', type: 'function', function: { name: 'f', arguments: '{}' } }] }),
+    chunk({ tool_calls: [{ id: 'fc-b', type: 'function', function: { name: 'g', arguments: '{}' } }] }),
+    chunk({ tool_calls: [{ extra_content: sig('SIG_A') }] }),
+  ]);
+  t.same(Object.fromEntries(run('sse', [Buffer.from(stream)]).seen), { 'fc-a': 'SIG_A' });
+  // A call signed in its own delta, then a later call and its own late signature.
+  const sequential = sse([
+    chunk({ tool_calls: [{ id: 'fc-a', type: 'function', function: { name: 'f', arguments: '{}' }, extra_content: sig('SIG_A') }] }),
+    chunk({ tool_calls: [{ id: 'fc-b', type: 'function', function: { name: 'g', arguments: '{}' } }] }),
+    chunk({ tool_calls: [{ extra_content: sig('SIG_B') }] }),
+  ]);
+  t.same(Object.fromEntries(run('sse', [Buffer.from(sequential)]).seen), { 'fc-a': 'SIG_A', 'fc-b': 'SIG_B' });
 });
 
 t.test('SSE: answers without signatures record nothing', async (t) => {

@@ -26,15 +26,33 @@ t.test('a newer signature for the same id replaces the older one', async (t) => 
   t.equal(memory.size, 1);
 });
 
-t.test('forgets entries once their TTL has passed', async (t) => {
+t.test('forgets entries once their TTL has passed since their last use', async (t) => {
   const c = clock();
   const memory = new SignatureMemory({ maxEntries: 10, ttlMs: 1_000, now: c.now });
   memory.remember('a', 'A');
+  memory.remember('b', 'B');
   c.advance(999);
-  t.equal(memory.recall('a'), 'A');
+  t.equal(memory.recall('a'), 'A', 'restored: kept another TTL from now');
   c.advance(1);
-  t.equal(memory.recall('a'), undefined, 'expired exactly at the TTL');
-  t.equal(memory.size, 0, 'and dropped on the way');
+  t.equal(memory.recall('b'), undefined, 'expired exactly at the TTL');
+  t.equal(memory.size, 1, 'and dropped on the way');
+  c.advance(998);
+  t.equal(memory.recall('a'), 'A');
+  c.advance(1_000);
+  t.equal(memory.recall('a'), undefined);
+  t.equal(memory.size, 0);
+});
+
+t.test('a signature a long turn keeps restoring outlives newer ones when the memory is full', async (t) => {
+  // Google checks every step of the current turn on each request: step 1 is read again at every step.
+  const memory = new SignatureMemory({ maxEntries: 3, ttlMs: 60_000 });
+  memory.remember('x-step-1', 'X1');
+  memory.remember('x-step-2', 'X2');
+  t.equal(memory.recall('x-step-1'), 'X1');
+  memory.remember('y-1', 'Y1');
+  memory.remember('y-2', 'Y2');
+  t.equal(memory.recall('x-step-1'), 'X1', 'the least recently used went instead');
+  t.equal(memory.recall('x-step-2'), undefined);
 });
 
 t.test('expired entries are swept from the front when new ones arrive', async (t) => {

@@ -92,6 +92,16 @@ t.test('parallel tool calls: only the first carries a signature', async (t) => {
   t.same([0, 1, 2].map((c) => signatureAt(unknown.sent, 1, c)), [SKIP_SIGNATURE_VALIDATOR, undefined, undefined]);
 });
 
+t.test('parallel calls reordered by the client: the first call gets the sentinel, as Gemini checks the first', async (t) => {
+  const body = { messages: [user('q'), assistant(call('b'), call('a')), tool('b'), tool('a')] };
+  const { result, sent } = repair(body, { memory: memoryWith({ a: 'SIG-A' }) });
+  t.same({ restored: result?.restored, sentinels: result?.sentinels }, { restored: 1, sentinels: 1 });
+  t.same([0, 1].map((c) => signatureAt(sent, 1, c)), [SKIP_SIGNATURE_VALIDATOR, 'SIG-A']);
+  const sentByClient = { messages: [user('q'), assistant(call('b'), call('a', 'CLIENT'))] };
+  t.same([0, 1].map((c) => signatureAt(repair(sentByClient).sent, 1, c)), [SKIP_SIGNATURE_VALIDATOR, 'CLIENT']);
+  t.equal(repair(body, { memory: memoryWith({ a: 'SIG-A' }), fallback: false }).result?.sentinels, 0, 'none with the fallback off');
+});
+
 t.test('signatures the client sent always win', async (t) => {
   const signed = { messages: [user('q'), assistant(call('c1', 'CLIENT')), tool('c1')] };
   t.equal(repair(signed, { memory: memoryWith({ c1: 'MEMORY' }) }).result, undefined, 'nothing to do: the body is forwarded as is');

@@ -170,6 +170,22 @@ t.test('a call whose name comes after its first fragment is announced once named
   t.same([...decodeSignatures((final.output[0] as { encrypted_content?: string }).encrypted_content)], [['c', 'SIG']]);
 });
 
+t.test('a signature alone after parallel calls is carried for the first of them, as Gemini signs only the first', async (t) => {
+  const frag = (tc: object, finish?: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [tc] }, ...(finish && { finish_reason: finish }) }] })}\n\n`;
+  const s = stream();
+  const events = parseFrames(
+    s.start() +
+      s.push(frag({ id: 'fc-a', type: 'function', function: { name: 'f', arguments: '{}' } })) +
+      s.push(frag({ id: 'fc-b', type: 'function', function: { name: 'g', arguments: '{}' } })) +
+      s.push(frag({ extra_content: { google: { thought_signature: 'SIG-A' } } }, 'tool_calls')) +
+      s.end(),
+  );
+  const final = accumulate(events);
+  const reasoning = final.output.find((item) => item.type === 'reasoning') as { encrypted_content?: string } | undefined;
+  t.same([...decodeSignatures(reasoning?.encrypted_content)], [['fc-a', 'SIG-A']]);
+  t.match(final.output.filter((item) => item.type === 'function_call'), [{ call_id: 'fc-a' }, { call_id: 'fc-b' }]);
+});
+
 t.test('refusals stream as a refusal part; reasoning after text opens a new item', async (t) => {
   const chunk = (delta: object, finish?: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, ...(finish && { finish_reason: finish }) }] })}\n\n`;
   const s = stream();
