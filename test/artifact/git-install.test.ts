@@ -11,7 +11,7 @@ import { isolatedHome } from '../helpers/cli.ts';
 import { lockfileRegistry, npmEnv, PKG, ROOT, run } from '../helpers/npm-run.ts';
 
 // The clone installs ~400 packages and builds twice.
-t.setTimeout(180_000);
+t.setTimeout(360_000);
 
 t.test('installing from git builds dist/ on prepare: the installed binary works', async (t) => {
   const env = npmEnv();

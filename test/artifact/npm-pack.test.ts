@@ -20,7 +20,7 @@ import { lockfileRegistry, npmEnv, PKG, ROOT, run } from '../helpers/npm-run.ts'
 import { within } from '../helpers/wait.ts';
 
 // Packing compiles the project and installing unpacks ~90 packages.
-t.setTimeout(180_000);
+t.setTimeout(360_000);
 
 /** What a fresh checkout lacks: build output, installed packages, test and coverage output, tarballs. */
 const NOT_IN_A_CHECKOUT = /^(dist|\.git|\.tap|coverage)(\/|$)|(^|\/)node_modules(\/|$)|\.tgz$/;

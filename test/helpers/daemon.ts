@@ -48,12 +48,23 @@ export interface DaemonOptions {
   readonly args?: string[];
 }
 
+// tap ends a file that runs past its timeout without running its teardowns:
+// no daemon may outlive the test process that started it.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts `node src/cli.ts …` and resolves once its "listening" line says the port. */
 export async function startDaemon(t: Test, options: DaemonOptions = {}): Promise<Daemon> {
   const env = childEnv({ HOST: '127.0.0.1', PORT: '0', ...options.env });
   const child = spawn(process.execPath, [CLI, ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // 'close', not 'exit': by then every line of stdout has been read into `logs`.
-  const exited = once(child, 'close').then(([code, signal]) => ({ code, signal }) as Exit);
+  running.add(child);
+  const exited = once(child, 'close').then(([code, signal]) => {
+    running.delete(child);
+    return { code, signal } as Exit;
+  });
   const logs: LogLine[] = [];
   let stderr = '';
   createInterface({ input: child.stdout }).on('line', (line) => {

@@ -34,7 +34,7 @@ export function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 export async function run(program: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(program, args, { ...options, timeout: 150_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(program, args, { ...options, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code?: number; stdout?: string; stderr?: string };
