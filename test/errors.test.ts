@@ -89,6 +89,31 @@ t.test('upstream slower than PROXY_UPSTREAM_TIMEOUT_SECONDS to send headers gets
   t.equal(h.vertex.aborted, 1, 'the slow upstream request was closed');
 });
 
+t.test('an answer whose body fails before its first byte: 504 when it stalls, 502 when it breaks off, as for an unanswered request', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_UPSTREAM_TIMEOUT_SECONDS: '0.3' } });
+  for (const stream of [false, true]) {
+    const headers = { 'content-type': stream ? 'text/event-stream' : 'application/json' };
+    h.vertex.next(async (_req, _body, res) => {
+      res.writeHead(200, headers).flushHeaders();
+      await sleep(3000);
+      if (!res.destroyed) res.end();
+    });
+    const stalled = await post(h, { ...CHAT_BODY, stream });
+    t.equal(stalled.statusCode, 504, `stalled, stream: ${stream}`);
+    assertOpenAIError(t, stalled.body, { code: 'upstream_timeout', type: 'api_error' });
+
+    h.vertex.next(async (_req, _body, res) => {
+      res.writeHead(200, headers).flushHeaders();
+      await sleep(20);
+      res.socket?.destroy();
+    });
+    const cut = await post(h, { ...CHAT_BODY, stream });
+    t.equal(cut.statusCode, 502, `broke off, stream: ${stream}`);
+    const { error } = assertOpenAIError(t, cut.body, { code: 'upstream_invalid_response', type: 'api_error' });
+    t.match(error.message, /^The upstream answer broke off before its end/);
+  }
+});
+
 t.test('Google errors keep their status and become OpenAI-shaped', async (t) => {
   const h = await startHarness(t);
   const cases: [number, string, string][] = [

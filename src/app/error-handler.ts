@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isCredentialError } from '../credentials/errors.ts';
 import { ProxyError, sendError } from '../errors/proxy-error.ts';
+import { answerBrokeOff, isUpstreamCallError } from '../proxy/upstream-failure.ts';
 
 // Fastify's own body errors, as the catalogue's.
 const BODY_ERRORS: Record<string, () => ProxyError> = {
@@ -19,6 +20,8 @@ export function toProxyError(error: FastifyError | Error): ProxyError {
   const code = (error as FastifyError).code;
   const known = code ? BODY_ERRORS[code] : undefined;
   if (known) return known();
+  // An answer's body that failed before its first byte reached the client (Fastify then answers instead).
+  if (isUpstreamCallError(error)) return answerBrokeOff(error);
   const status = (error as FastifyError).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return new ProxyError('invalid_request', error.message);
   return new ProxyError('internal_error');

@@ -57,8 +57,9 @@ async function observer(app: FastifyInstance, options: ObserverOptions): Promise
       model: record.model,
       stream: record.stream,
       status,
-      // The response never finished: the client left, the upstream broke off, or shutdown's grace ran out.
-      incomplete: finished ? undefined : true,
+      // The response never finished (the client left, the upstream broke off, or
+      // shutdown's grace ran out), or it ended in a failure event.
+      incomplete: finished && !record.failed ? undefined : true,
       upstreamStatus: record.upstreamStatus,
       ttfbMs: record.firstByteMs === undefined ? undefined : round(record.firstByteMs),
       durationMs: round(durationMs),

@@ -18,6 +18,8 @@ export class RequestRecord {
   bytes = 0;
   /** An SSE answer is being relayed; counted in streams_in_flight until the request ends. */
   streaming = false;
+  /** The response was written whole but ends in failure (a Responses stream's `response.failed`). */
+  failed = false;
   readonly #reply: FastifyReply;
   #abort: AbortController | undefined;
   readonly #onStream: () => void;

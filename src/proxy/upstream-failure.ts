@@ -44,6 +44,22 @@ export function upstreamFailure(failure: Error | number): ProxyError {
   return new ProxyError('upstream_unreachable', deepestMessage(failure));
 }
 
+/**
+ * Vertex answered, then its body failed before any of it reached the client:
+ * 504 if it stalled past the timeout, else 502 saying the answer broke off
+ * (Vertex was reached, so not "could not reach").
+ */
+export function answerBrokeOff(failure: Error): ProxyError {
+  if (errorCodes(failure).some((code) => TIMEOUT_CODES.has(code))) return new ProxyError('upstream_timeout');
+  return new ProxyError('upstream_invalid_response', `The upstream answer broke off before its end: ${deepestMessage(failure)}`);
+}
+
+/** An undici error: the upstream call failed, whatever part of our code met it. */
+export function isUpstreamCallError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('UND_ERR_');
+}
+
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
   for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {

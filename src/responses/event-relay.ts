@@ -41,8 +41,10 @@ export function relayEvents(upstream: Readable, stream: ResponseStream, hooks: R
   upstream.on('data', (chunk: Buffer) => {
     if (done) return;
     const frames = stream.push(chunk);
-    if (stream.finished) finish(frames);
-    else send(frames);
+    if (!stream.finished) return send(frames);
+    finish(frames);
+    // Failed on what the upstream sent: stop its generation (and its billing) instead of reading it to the end.
+    if (stream.result().status === 'failed') upstream.destroy();
   });
   upstream.once('end', () => finish(stream.end()));
   upstream.once('error', (err: Error) => {

@@ -14,7 +14,7 @@ import { ProxyError } from '../errors/proxy-error.ts';
 import { sendUpstreamError } from '../proxy/error-answer.ts';
 import { openExchange, type UpstreamContext } from '../proxy/open-exchange.ts';
 import { callUpstream, ClientGoneError } from '../proxy/upstream-call.ts';
-import { upstreamFailure } from '../proxy/upstream-failure.ts';
+import { answerBrokeOff } from '../proxy/upstream-failure.ts';
 import type { ChatCompletionRequest } from './chat-types.ts';
 import { reportDropped } from './dropped.ts';
 import { badUpstreamAnswer, previousResponseNotFound } from './errors.ts';
@@ -97,11 +97,20 @@ export async function serveTranslated(
 
   if (translated.chat.stream === true) {
     record.streamStarted();
+    let broke = false;
     const events = relayEvents(answer.body, createResponseStream(context), {
       onBreak: (err) => {
+        broke = true;
         if (!record.signal.aborted) request.log.warn({ err }, 'upstream stream broke off; the client gets response.failed');
       },
-      onFinish: keep,
+      onFinish: (response) => {
+        if (response.status === 'failed') {
+          record.failed = true;
+          // What the upstream sent made the answer fail: an error event, or one that is not JSON or is too large.
+          if (!broke) request.log.warn({ failure: response.error }, 'upstream answer failed; the client gets response.failed');
+        }
+        keep(response);
+      },
     });
     reply.code(200).headers({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     return reply.send(events);
@@ -150,7 +159,7 @@ async function readJson(body: Readable, signal: AbortSignal): Promise<unknown> {
   } catch (err) {
     if (err instanceof ProxyError) throw err;
     if (signal.aborted) throw new ClientGoneError();
-    throw upstreamFailure(err as Error);
+    throw answerBrokeOff(err as Error);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));

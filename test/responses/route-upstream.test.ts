@@ -101,6 +101,42 @@ t.test('an upstream that breaks off mid-stream: response.failed, a warning, noth
   t.equal((await fetch(`${h.url}/v1/responses/${failed.id}`)).status, 404, 'a failed response is not kept');
 });
 
+t.test('an error event mid-stream: response.failed, the upstream request cut at once, a warning, incomplete in the log', async (t) => {
+  const h = await startHarness(t);
+  await h.listen();
+  const more = new Gate();
+  t.teardown(() => more.open());
+  h.vertex.next(async (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(CHUNK('Hel'));
+    res.write(`data: ${JSON.stringify({ error: { code: 500, message: 'backend fault', status: 'INTERNAL' } })}\n\n`);
+    // Vertex generating on: the proxy must not wait for (and pay for) the rest.
+    await more.opened;
+    if (!res.destroyed) res.end(CHUNK('lo', 'stop') + 'data: [DONE]\n\n');
+  });
+  const call = post(h, { model: MODEL, input: 'hi', stream: true });
+  const events = parseFrames((await call.done).toString());
+  t.equal(events.at(-1)?.type, 'response.failed');
+  await waitFor(() => h.vertex.aborted === 1, 'the upstream request to be cut');
+  const warning = h.logs.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'upstream answer failed; the client gets response.failed');
+  t.match(warning, { level: 40, failure: { code: 'server_error', message: 'backend fault' } });
+  await waitFor(() => requestLines(h).length === 1, 'the request line');
+  t.match(requestLines(h)[0], { status: 200, incomplete: true });
+});
+
+t.test('a JSON answer that breaks off: 502 upstream_invalid_response, as Vertex was reached', async (t) => {
+  const h = await startHarness(t);
+  await h.listen();
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"id":"c","choices":[');
+    setTimeout(() => res.destroy(), 20);
+  });
+  const call = post(h, { model: MODEL, input: 'hi' });
+  t.equal((await call.response).statusCode, 502);
+  t.match(JSON.parse((await call.done).toString()), { error: { code: 'upstream_invalid_response', message: /^The upstream answer broke off before its end/ } });
+});
+
 t.test('an upstream error before the stream is JSON with its status', async (t) => {
   const h = await startHarness(t);
   await h.listen();
