@@ -48,6 +48,37 @@ t.test('request bodies: malformed JSON, non-object JSON and empty bodies get 400
   t.equal(h.metadata.tokenRequests, 0, 'no token was fetched');
 });
 
+t.test('bodies read one way here and another by Vertex are refused: bytes not UTF-8, compressed, another charset, a model not a string', async (t) => {
+  const h = await startHarness(t);
+  const json = Buffer.from(JSON.stringify(CHAT_BODY));
+  const notUtf8 = Buffer.concat([Buffer.from('{"model":"google/gem'), Buffer.from([0xff]), Buffer.from('","messages":[{"role":"user","content":"hi"}]}')]);
+  const cases: [string, Record<string, string>, Buffer, number, string, RegExp][] = [
+    ['invalid UTF-8', {}, notUtf8, 400, 'invalid_json', /not valid UTF-8/],
+    ['gzip', { 'content-encoding': 'gzip' }, zlib.gzipSync(json), 415, 'unsupported_content_encoding', /Content-Encoding "gzip"/],
+    ['br, plain bytes', { 'content-encoding': 'br' }, json, 415, 'unsupported_content_encoding', /"br"/],
+    ['latin1', { 'content-type': 'application/json; charset=latin1' }, Buffer.from('{"model":"m","messages":[{"role":"user","content":"caf\u00e9"}]}', 'latin1'), 415, 'unsupported_charset', /charset "latin1"/],
+    ['utf-16', { 'content-type': 'application/json; charset="utf-16"' }, json, 415, 'unsupported_charset', /"utf-16"/],
+  ];
+  for (const path of ['/v1/chat/completions', '/v1/responses', '/embeddings']) {
+    for (const [name, headers, payload, status, code, message] of cases) {
+      const res = await h.app.inject({ method: 'POST', url: path, headers: { ...JSON_HEADERS, ...headers }, payload });
+      t.equal(res.statusCode, status, `${path}: ${name}`);
+      const { error } = assertOpenAIError(t, res.body, { code });
+      t.match(error.message, message);
+    }
+  }
+  for (const model of [123, null, true, ['google/gemini-2.5-flash'], { id: 'x' }]) {
+    const res = await post(h, { ...CHAT_BODY, model });
+    t.equal(res.statusCode, 400, `model ${JSON.stringify(model)}`);
+    t.equal(assertOpenAIError(t, res.body, { code: 'invalid_request_body' }).error.message, 'model must be a string naming the model.');
+  }
+  t.equal(h.vertex.requests.length, 0, 'nothing reached Vertex');
+  for (const headers of [{ 'content-type': 'application/json; charset=UTF-8' }, { 'content-type': 'application/json;charset=utf8' }, { 'content-encoding': 'identity' }]) {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...JSON_HEADERS, ...headers }, payload: json });
+    t.equal(res.statusCode, 200, JSON.stringify(headers));
+  }
+});
+
 t.test('a body over PROXY_BODY_LIMIT_MB gets 413, with a length or chunked', async (t) => {
   const h = await startHarness(t, { env: { PROXY_BODY_LIMIT_MB: '0.01' } });
   const big = JSON.stringify({ ...CHAT_BODY, padding: 'x'.repeat(20_000) });

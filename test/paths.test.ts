@@ -70,6 +70,12 @@ t.test('unsupported paths and methods get an OpenAI-shaped 404 and never reach V
     ['POST', '/v2/chat/completions'],
     ['POST', '/V1/chat/completions'],
     ['POST', '/'],
+    // An empty id names nothing: the same answer as any other unserved path.
+    ['GET', '/v1/models/'],
+    ['GET', '/models/'],
+    ['GET', '/v1/responses/'],
+    ['DELETE', '/responses/'],
+    ['GET', '/v1/responses//input_items'],
   ];
   for (const [method, target] of cases) {
     const { response, upstream } = await send(h, target, method);

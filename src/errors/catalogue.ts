@@ -38,6 +38,8 @@ export const ERROR_CATALOGUE = {
   unsupported_input: [400, (problem) => problem],
   request_too_large: [413, 'Request body is larger than the limit (see PROXY_BODY_LIMIT_MB).'],
   unsupported_media_type: [415, 'Send the request body as JSON with Content-Type: application/json.'],
+  unsupported_content_encoding: [415, (encoding) => `Send the request body uncompressed: Content-Encoding "${encoding}" is not supported.`],
+  unsupported_charset: [415, (charset) => `Send the request body as UTF-8 JSON: charset "${charset}" is not supported.`],
   unsupported_path: [404, (request) => `${request} is not supported by this proxy. Supported: ${SUPPORTED_PATHS}.`],
   model_not_found: [404, (id) => `The model "${id}" is not listed by this proxy. Any model ID is still forwarded to Vertex AI.`],
   // The Responses API: as OpenAI answers, a missing reference in a request is a 400 naming its field
@@ -47,7 +49,7 @@ export const ERROR_CATALOGUE = {
   // The query of GET /v1/responses/{id}/input_items, one code per key so each names its param
   invalid_limit: [400, (value) => `Invalid 'limit': '${value}'. Expected an integer from 1 to 100.`, 'limit'],
   invalid_order: [400, (value) => `Invalid 'order': '${value}'. Supported values are 'asc' and 'desc'.`, 'order'],
-  invalid_after: [400, (id) => `Invalid 'after': the response has no input item with id '${id}'.`, 'after'],
+  invalid_after: [400, (problem) => `Invalid 'after': ${problem}.`, 'after'],
   // Local safety
   host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it (or, for /metrics, send PROXY_API_KEY).`],
   origin_not_allowed: [403, (origin) => `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],

@@ -2,8 +2,10 @@
 // forwarded unaltered and can be replayed after an upstream 401. We still scan
 // them once (json-scan.ts), to reject malformed JSON locally and to know the model.
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { ProxyError } from '../errors/proxy-error.ts';
 import { scanJsonBody, type ScannedBody } from './json-scan.ts';
 
 export class JsonBody {
@@ -29,13 +31,28 @@ async function jsonOnly(app: FastifyInstance, options: { bodyLimit: number }): P
   // Only JSON is accepted, so an HTML form or a `text/plain` fetch from a web
   // page (both sent cross-origin without a preflight) gets 415 and spends nothing.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_request, raw, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (request, raw, done) => {
     try {
+      assertPlainUtf8(request.headers);
       done(null, parseJsonBody(raw as Buffer));
     } catch (err) {
       done(err as Error, undefined);
     }
   });
+}
+
+/**
+ * The body is read as the bytes Vertex gets: compressed bytes, or text in
+ * another charset, would be misread here (or go upstream unread under a JSON
+ * content type), so they are refused rather than guessed at.
+ */
+function assertPlainUtf8(headers: IncomingHttpHeaders): void {
+  const encoding = headers['content-encoding']?.trim();
+  if (encoding && encoding.toLowerCase() !== 'identity') throw new ProxyError('unsupported_content_encoding', encoding.slice(0, 64));
+  const contentType = headers['content-type'];
+  if (contentType === undefined || !contentType.includes(';')) return;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw new ProxyError('unsupported_charset', charset.slice(0, 64));
 }
 
 export const jsonBodies = fp(jsonOnly, { name: 'json-bodies' });

@@ -4,6 +4,7 @@
 // gigabyte; this walk holds one small stack. Features that must see more parse
 // fully themselves.
 
+import { isUtf8 } from 'node:buffer';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipWhitespace, stringAt, TRUE } from './json-members.ts';
 
@@ -19,6 +20,8 @@ const MINUS = 0x2d;
 class ScanError extends Error {}
 
 export function scanJsonBody(raw: Buffer): ScannedBody {
+  // JSON is UTF-8: other bytes would be read one way here (as U+FFFD) and another by Vertex.
+  if (!isUtf8(raw)) throw new ProxyError('invalid_json', 'its bytes are not valid UTF-8');
   try {
     return new Scanner(raw).body();
   } catch (err) {
@@ -101,7 +104,9 @@ class Scanner {
       // Routing would read one value and Vertex might read another.
       if (this.#modelSeen) throw new ProxyError('invalid_request_body', 'Request body has more than one top-level "model" key.');
       this.#modelSeen = true;
-      this.#model = raw[valueStart] === QUOTE ? stringAt(raw, valueStart, valueEnd) : undefined;
+      // Anything but a string would take the default route and reach Vertex as sent.
+      if (raw[valueStart] !== QUOTE) throw new ProxyError('invalid_request_body', 'model must be a string naming the model.');
+      this.#model = stringAt(raw, valueStart, valueEnd);
     } else if (key === 'stream') {
       this.#stream = valueEnd - valueStart === 4 && raw.compare(TRUE, 0, 4, valueStart, valueEnd) === 0;
     }

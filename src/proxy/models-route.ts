@@ -28,6 +28,8 @@ export async function modelsRoutes(app: FastifyInstance, options: ModelsOptions)
   const retrieve = async (request: FastifyRequest, reply: FastifyReply) => {
     // IDs contain slashes (google/gemini-2.5-flash), sent plain or encoded: the router has decoded either.
     const id = (request.params as { '*': string })['*'];
+    // `/v1/models/` names no model: a path the proxy does not serve, as any other.
+    if (id === '') return sendError(reply, new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`));
     if (options.modelIds().includes(id)) return modelObject(id);
     return sendError(reply, new ProxyError('model_not_found', id));
   };

@@ -29,10 +29,13 @@ export function responseNotFound(id: string): ProxyError {
 }
 
 /** A bad `limit`, `order` or `after` of GET /v1/responses/{id}/input_items: a 400 naming that key. */
-export function invalidListQuery(key: 'limit' | 'order' | 'after', value: string): ProxyError {
-  if (key === 'limit') return new ProxyError('invalid_limit', value);
-  if (key === 'order') return new ProxyError('invalid_order', value);
-  return new ProxyError('invalid_after', value);
+export function invalidListQuery(key: 'limit' | 'order', value: string): ProxyError {
+  return key === 'limit' ? new ProxyError('invalid_limit', value) : new ProxyError('invalid_order', value);
+}
+
+/** An `after` cursor that names no item of the list (or was given more than once). */
+export function invalidAfter(problem: string): ProxyError {
+  return new ProxyError('invalid_after', problem);
 }
 
 /** The upstream answered 200 with a body that is not a chat completion. */

@@ -9,7 +9,7 @@
 // (given when the response was stored, so pages and `after` stay stable), a
 // message's text as content parts, a status where the SDK types require one.
 
-import { invalidListQuery } from './errors.ts';
+import { invalidAfter, invalidListQuery } from './errors.ts';
 import { randomId, type IdPrefix, type IdSource } from './ids.ts';
 import type { InputItem } from './types.ts';
 
@@ -71,7 +71,7 @@ export function parseListQuery(query: unknown): ListQuery {
     parsed.order = order;
   }
   if (after !== undefined) {
-    if (typeof after !== 'string') throw invalidListQuery('after', String(after));
+    if (typeof after !== 'string') throw invalidAfter('given more than once');
     parsed.after = after;
   }
   return parsed;
@@ -83,7 +83,7 @@ export function inputItemsPage(input: readonly InputItem[], query: ListQuery): I
   let start = 0;
   if (query.after !== undefined) {
     const at = ordered.findIndex((item) => idOf(item) === query.after);
-    if (at < 0) throw invalidListQuery('after', query.after);
+    if (at < 0) throw invalidAfter(`the response has no input item with id '${query.after}'`);
     start = at + 1;
   }
   const data = ordered.slice(start, start + query.limit).map(listed);

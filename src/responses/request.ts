@@ -76,6 +76,8 @@ export function toChatRequest(body: unknown, options: RequestOptions = {}): Tran
   messages.push(...translateInput(typeof placed === 'string' ? history : [...history, ...placed], inputCtx));
   if (typeof placed === 'string') messages.push({ role: 'user', content: placed });
 
+  // Nothing for the model to answer (`input: []`, or only items that are dropped): Vertex would refuse it.
+  if (!messages.some((message) => message.role !== 'system')) throw invalidBody('input has no item the model can be sent; send a message.');
   const chat: ChatCompletionRequest = { model: request.model, messages };
   const offered = choice.allowed === undefined ? tools : tools.filter((t) => choice.allowed?.has(t.function.name));
   // No tools left (all built-in, say): no tool keys at all, which Vertex may refuse alone.

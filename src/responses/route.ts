@@ -43,20 +43,22 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
   }
 
   async function retrieve(request: FastifyRequest<ById>): Promise<unknown> {
-    const stored = store.get(request.params.id);
-    if (stored === undefined) throw responseNotFound(request.params.id);
+    const id = idOf(request);
+    const stored = store.get(id);
+    if (stored === undefined) throw responseNotFound(id);
     return stored.response;
   }
 
   async function listInput(request: FastifyRequest<ById>): Promise<unknown> {
     const query = parseListQuery(request.query);
-    const stored = store.get(request.params.id);
-    if (stored === undefined) throw responseNotFound(request.params.id);
+    const id = idOf(request);
+    const stored = store.get(id);
+    if (stored === undefined) throw responseNotFound(id);
     return inputItemsPage(stored.input, query);
   }
 
   async function remove(request: FastifyRequest<ById>): Promise<unknown> {
-    const { id } = request.params;
+    const id = idOf(request);
     if (!store.delete(id)) throw responseNotFound(id);
     return { id, object: 'response', deleted: true };
   }
@@ -67,4 +69,11 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     app.get<ById>(`${prefix}/responses/:id/input_items`, listInput);
     app.delete<ById>(`${prefix}/responses/:id`, remove);
   }
+}
+
+/** `/v1/responses/` (an empty id) names no response: a path the proxy does not serve, as any other. */
+function idOf(request: FastifyRequest<ById>): string {
+  const { id } = request.params;
+  if (id === '') throw new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`);
+  return id;
 }

@@ -21,10 +21,13 @@ export function optionalNumber(value: unknown, field: string): number | undefine
   return value;
 }
 
-/** A positive integer or absent. */
+/** The largest count Vertex takes (a 32-bit integer). */
+const MAX_INT32 = 2 ** 31 - 1;
+
+/** A positive integer Vertex can take, or absent. */
 export function optionalPositiveInt(value: unknown, field: string): number | undefined {
   const n = optionalNumber(value, field);
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw invalidBody(`${field} must be a positive integer.`);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > MAX_INT32)) throw invalidBody(`${field} must be a positive integer up to ${MAX_INT32}.`);
   return n;
 }
 

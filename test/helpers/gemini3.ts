@@ -44,7 +44,8 @@ function signatureOf(call: ToolCall): string | undefined {
 /** Every assistant tool call in the request's history, in order. */
 export function carriedToolCalls(messages: readonly Message[]): CarriedToolCall[] {
   return messages.flatMap((message) =>
-    message.role === 'assistant'
+    // Junk entries (null, numbers) are the request's problem, not a crash of the fake.
+    message?.role === 'assistant'
       ? (message.tool_calls ?? []).map((call) => ({ id: call.id ?? '', name: call.function?.name ?? '', signature: signatureOf(call) }))
       : [],
   );

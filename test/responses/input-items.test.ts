@@ -56,6 +56,7 @@ t.test('parseListQuery: OpenAI’s defaults, and each bad key names its param', 
     t.match(err, { statusCode: 400, code, param, type: 'invalid_request_error' }, `${JSON.stringify(query)}: ${code}`);
   }
   t.match(t.throws(() => parseListQuery({ order: 'up' })), { message: "Invalid 'order': 'up'. Supported values are 'asc' and 'desc'." });
+  t.match(t.throws(() => parseListQuery({ after: ['a', 'b'] })), { message: "Invalid 'after': given more than once." });
 });
 
 t.test('inputItemsPage: newest first by default, limit and after page through, has_more says when to stop', async (t) => {

@@ -67,6 +67,11 @@ t.test('errors are OpenAI-shaped, and bad requests never reach Vertex', async (t
     ['malformed JSON', '{"model":', 400, 'invalid_json'],
     ['conversation', { model: MODEL, input: 'hi', conversation: 'conv_1' }, 400, 'unsupported_input'],
     ['stored prompt', { model: MODEL, input: 'hi', prompt: { id: 'pmpt_1' } }, 400, 'unsupported_input'],
+    // Nothing for the model to answer: Vertex would refuse an empty conversation.
+    ['empty input', { model: MODEL, input: [] }, 400, 'invalid_request_body'],
+    ['only an unknown item', { model: MODEL, input: [{ type: 'junk' }], stream: true }, 400, 'invalid_request_body'],
+    ['instructions alone', { model: MODEL, instructions: 'be brief', input: [] }, 400, 'invalid_request_body'],
+    ['max_output_tokens past a 32-bit integer', { model: MODEL, input: 'hi', max_output_tokens: 2 ** 31 }, 400, 'invalid_request_body'],
     ['unknown previous_response_id', { model: MODEL, input: 'hi', previous_response_id: 'resp_gone' }, 400, 'previous_response_not_found', 'previous_response_id'],
     ['unknown item_reference', { model: MODEL, input: [{ type: 'item_reference', id: 'msg_gone' }] }, 400, 'item_not_found', 'input'],
     // Parsed fine, but too deep to serialize back into the response and the store.
