@@ -276,6 +276,19 @@ t.test('requests Node itself rejects still get an OpenAI-shaped answer', async (
   const huge = await rawRequest(h.url, { target: '/v1/chat/completions', headers: [['Host', hostOf(h.url)], ['X-Big', 'x'.repeat(20_000)]] });
   t.equal(huge.status, 431);
   assertOpenAIError(t, huge.body, { code: 'headers_too_large' });
+
+  // Answered by Node with no body (or not at all) unless the proxy answers them.
+  const json: [string, string][] = [['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(BODY))]];
+  const noHost = await rawRequest(h.url, { target: '/v1/chat/completions', headers: json, body: BODY });
+  t.equal(noHost.status, 400, 'HTTP/1.1 without Host');
+  assertOpenAIError(t, noHost.body, { code: 'missing_host' });
+  const expect = await rawRequest(h.url, { target: '/v1/chat/completions', headers: [['Host', hostOf(h.url)], ['Expect', 'bogus'], ...json], body: BODY });
+  t.equal(expect.status, 417, 'an Expect other than 100-continue');
+  assertOpenAIError(t, expect.body, { code: 'expectation_failed' });
+  const tunnel = await rawRequest(h.url, { method: 'CONNECT', target: 'vertex.example:443', headers: [['Host', 'vertex.example:443']] });
+  t.equal(tunnel.status, 400, 'CONNECT');
+  assertOpenAIError(t, tunnel.body, { code: 'invalid_request_target' });
+  t.equal(h.vertex.requests.length, 0);
 });
 
 t.test('translateUpstreamError as a table', async (t) => {

@@ -13,7 +13,7 @@ import type { RouteTable } from '../config/routing.ts';
 import { CLIENT_REQUEST_TIMEOUT_SECONDS } from '../config/settings.ts';
 import type { Credentials } from '../credentials/adc-credentials.ts';
 import type { Clock } from '../credentials/token-cache.ts';
-import { answerClientError } from '../errors/client-error.ts';
+import { answerClientError, answerProtocolEdges } from '../errors/client-error.ts';
 import { ProxyError, sendError } from '../errors/proxy-error.ts';
 import { localSafety } from '../guard/local-safety.ts';
 import { metadataServerRoutes } from '../metadata-server/routes.ts';
@@ -76,6 +76,8 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
       headersTimeout: config.headersTimeoutMs,
       // Node enforces the timeouts above only when it checks (30 s by default).
       connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS,
+      // Node's own refusal of a request without Host has no body: the guard answers it.
+      requireHostHeader: false,
     },
     clientErrorHandler: answerClientError,
     frameworkErrors: (error, _request, reply) => {
@@ -83,6 +85,7 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     },
   });
   answerErrors(app);
+  answerProtocolEdges(app.server);
 
   await app.register(requestObserver, { metrics, modelIds: () => routes.modelIds() });
   await app.register(localSafety, {

@@ -1,10 +1,17 @@
-// Requests Node's HTTP parser rejects before Fastify sees them (a bad request
-// line, oversized headers, a slow client) still get an OpenAI-shaped answer,
-// written to the socket as a whole HTTP response.
+// Requests Node answers before Fastify sees them (a bad request line,
+// oversized headers, a slow client, a CONNECT, an Expect other than
+// 100-continue) still get an OpenAI-shaped answer.
 
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody, ProxyError } from './proxy-error.ts';
+
+/** `error` as a whole HTTP response, for a socket no request object was made for. */
+function rawErrorResponse(error: ProxyError): string {
+  const body = JSON.stringify(errorBody(error));
+  const status = error.statusCode;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
 
 /** A whole HTTP response for a parser error code. */
 export function clientErrorResponse(errorCode: string | undefined): string {
@@ -14,9 +21,23 @@ export function clientErrorResponse(errorCode: string | undefined): string {
       : errorCode === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? new ProxyError('request_timeout')
         : new ProxyError('invalid_http_request');
-  const body = JSON.stringify(errorBody(error));
-  const status = error.statusCode;
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return rawErrorResponse(error);
+}
+
+/** Node's own answers to requests Fastify never sees (empty, or none at all), as the catalogue's. */
+export function answerProtocolEdges(server: Server): void {
+  // A tunnel request: this is not a forward proxy (Node would drop the connection unanswered).
+  server.on('connect', (_request, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.end(rawErrorResponse(new ProxyError('invalid_request_target')), () => socket.destroy());
+  });
+  // An Expect other than 100-continue (Node would answer 417 with no body).
+  server.on('checkExpectation', (_request, response) => {
+    const error = new ProxyError('expectation_failed');
+    const body = JSON.stringify(errorBody(error));
+    response.writeHead(error.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    response.end(body);
+  });
 }
 
 /**

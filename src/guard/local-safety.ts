@@ -99,8 +99,10 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     if (!request.url.startsWith('/')) {
       return new ProxyError('invalid_request_target');
     }
+    const hostHeader = request.headers.host;
+    if (hostHeader === undefined && request.raw.httpVersionMinor !== 0) return new ProxyError('missing_host');
     const policy = request.routeOptions.config;
-    const host = hostOnly(request.headers.host ?? '');
+    const host = hostOnly(hostHeader ?? '');
     if (hosts !== 'any' && !hosts.has(host)) {
       const keyed = (policy?.anyHost || policy?.anyHostWithKey) && keyMatches?.(presentedKey(request)) === true;
       if (!policy?.anyHost && !keyed) return new ProxyError('host_not_allowed', host);
