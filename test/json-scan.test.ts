@@ -13,9 +13,6 @@ const VALID = [
   '{"a":{"model":"nested"},"model":"top"}',
   '{"model":"mod\\u0065l\\n\\"x\\""}',
   '{"mod\\u0065l":"escaped-key"}',
-  '{"model":null}',
-  '{"model":42,"stream":true}',
-  '{"model":{"not":"a string"},"stream":false}',
   '{"stream":"true"}',
   '{"stream": true , "model" : "spaced" }',
   '{"x":[1,-0,0.5,-1.25e+10,3E-2,1e5,[],{},[[[]]],{"a":{"b":[true,false,null]}}],"model":"numbers"}',
@@ -68,6 +65,19 @@ t.test('valid bodies: the same model and stream as JSON.parse', async (t) => {
       { model: typeof json.model === 'string' ? json.model : undefined, stream: json.stream === true, keys: Object.keys(json) },
       text.slice(0, 60),
     );
+  }
+});
+
+t.test('a model that is not a string: valid JSON, but 400 before it could take the default route', async (t) => {
+  for (const text of ['{"model":null}', '{"model":42,"stream":true}', '{"model":{"not":"a string"},"stream":false}', '{"model":["x"]}', '{"model":true}']) {
+    t.throws(() => scanJsonBody(Buffer.from(text)), { statusCode: 400, code: 'invalid_request_body', message: 'model must be a string naming the model.' }, text);
+  }
+});
+
+t.test('bytes that are not UTF-8: 400 invalid_json, whatever JSON.parse would make of them', async (t) => {
+  for (const bytes of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]]) {
+    const raw = Buffer.concat([Buffer.from('{"model":"m","x":"'), Buffer.from(bytes), Buffer.from('"}')]);
+    t.throws(() => scanJsonBody(raw), { statusCode: 400, code: 'invalid_json', message: 'Request body is not valid JSON: its bytes are not valid UTF-8' }, JSON.stringify(bytes));
   }
 });
 
