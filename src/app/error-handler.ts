@@ -4,7 +4,7 @@
 
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isCredentialError } from '../credentials/errors.ts';
-import { ProxyError, sendError } from '../errors/proxy-error.ts';
+import { ProxyError, sendError, unsupportedPath } from '../errors/proxy-error.ts';
 import { answerBrokeOff, isUpstreamCallError } from '../proxy/upstream-failure.ts';
 
 // Fastify's own body errors, as the catalogue's.
@@ -34,5 +34,5 @@ export function answerErrors(app: FastifyInstance): void {
     if (proxyError.statusCode >= 500 && !isCredentialError(proxyError)) request.log.error({ err: error }, 'request failed');
     return sendError(reply, proxyError);
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`)));
+  app.setNotFoundHandler((request, reply) => sendError(reply, unsupportedPath(request)));
 }

@@ -29,6 +29,11 @@ export class ProxyError<C extends ErrorCode = ErrorCode> extends Error {
   }
 }
 
+/** A path the proxy does not serve, named as the request named it (method and path, without the query). */
+export function unsupportedPath(request: { readonly method: string; readonly url: string }): ProxyError {
+  return new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`);
+}
+
 /** The OpenAI error shape for any status and code (upstream errors keep Google's codes). */
 export function openAIError(status: number, code: string | null, message: string): OpenAIErrorBody {
   return { error: { message, type: errorTypeForStatus(status), code, param: null } };

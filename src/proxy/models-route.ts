@@ -2,7 +2,7 @@
 // Google: the configured model names plus the advertised default list.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError, sendError } from '../errors/proxy-error.ts';
+import { ProxyError, sendError, unsupportedPath } from '../errors/proxy-error.ts';
 
 export interface ModelsOptions {
   /** Current names; read per request so a config reload shows at once. */
@@ -29,7 +29,7 @@ export async function modelsRoutes(app: FastifyInstance, options: ModelsOptions)
     // IDs contain slashes (google/gemini-2.5-flash), sent plain or encoded: the router has decoded either.
     const id = (request.params as { '*': string })['*'];
     // `/v1/models/` names no model: a path the proxy does not serve, as any other.
-    if (id === '') return sendError(reply, new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`));
+    if (id === '') return sendError(reply, unsupportedPath(request));
     if (options.modelIds().includes(id)) return modelObject(id);
     return sendError(reply, new ProxyError('model_not_found', id));
   };

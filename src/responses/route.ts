@@ -6,7 +6,7 @@
 // the log line and metrics.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError } from '../errors/proxy-error.ts';
+import { ProxyError, unsupportedPath } from '../errors/proxy-error.ts';
 import { JsonBody } from '../proxy/body.ts';
 import { ClientGoneError } from '../proxy/upstream-call.ts';
 import { responseNotFound } from './errors.ts';
@@ -74,6 +74,6 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
 /** `/v1/responses/` (an empty id) names no response: a path the proxy does not serve, as any other. */
 function idOf(request: FastifyRequest<ById>): string {
   const { id } = request.params;
-  if (id === '') throw new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`);
+  if (id === '') throw unsupportedPath(request);
   return id;
 }
