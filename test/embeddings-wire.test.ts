@@ -63,3 +63,15 @@ t.test('an upstream error to a base64 request is relayed as an error', async (t)
   t.equal(res.statusCode, 400);
   t.match(JSON.parse(res.body), { error: { message: /bad input/ } });
 });
+
+t.test('a float answer that breaks off after its headers: 502 saying so, as on every other path', async (t) => {
+  const h = await startHarness(t);
+  h.vertex.next((_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"object":"list","data":[{"embedding":[0.1,');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  const res = await post(h, '{"model":"text-embedding-005","input":"a","encoding_format":"base64"}', { path: '/v1/embeddings' });
+  t.equal(res.statusCode, 502);
+  t.match(JSON.parse(res.body), { error: { code: 'upstream_invalid_response', message: /^The upstream answer broke off before its end/ } });
+});

@@ -12,7 +12,7 @@ import { embeddingsToBase64 } from '../compat/embeddings-base64.ts';
 import type { SignatureSink } from '../compat/signature-memory.ts';
 import type { RequestRecord } from '../observability/request-record.ts';
 import type { Exchange } from './exchange.ts';
-import { upstreamFailure } from './upstream-failure.ts';
+import { answerBrokeOff } from './upstream-failure.ts';
 
 /** A tap noting the answer's thought signatures in `sink`, when the answer is one it can read. */
 export function signatureTap(headers: IncomingHttpHeaders, sink: SignatureSink, onRecorded?: (count: number) => void): AnswerTap | undefined {
@@ -65,7 +65,7 @@ export function sendAsBase64Embeddings(reply: FastifyReply, stream: Readable, ex
     reply.send(embeddingsToBase64(Buffer.concat(chunks)));
   });
   stream.once('error', (err: Error) => {
-    if (!reply.sent && !exchange.signal.aborted) reply.send(upstreamFailure(err));
+    if (!reply.sent && !exchange.signal.aborted) reply.send(answerBrokeOff(err));
   });
   stream.resume();
 }

@@ -9,6 +9,7 @@
 // (given when the response was stored, so pages and `after` stay stable), a
 // message's text as content parts, a status where the SDK types require one.
 
+import { echoed } from '../errors/proxy-error.ts';
 import { invalidAfter, invalidListQuery } from './errors.ts';
 import { randomId, type IdPrefix, type IdSource } from './ids.ts';
 import type { InputItem } from './types.ts';
@@ -83,7 +84,7 @@ export function inputItemsPage(input: readonly InputItem[], query: ListQuery): I
   let start = 0;
   if (query.after !== undefined) {
     const at = ordered.findIndex((item) => idOf(item) === query.after);
-    if (at < 0) throw invalidAfter(`the response has no input item with id '${query.after}'`);
+    if (at < 0) throw invalidAfter(`the response has no input item with id '${echoed(query.after)}'`);
     start = at + 1;
   }
   const data = ordered.slice(start, start + query.limit).map(listed);

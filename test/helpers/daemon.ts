@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { onExit } from 'signal-exit';
 import type { Test } from 'tap';
 import { CLI, childEnv, fakeMetadataEnv } from './cli.ts';
 import { FakeMetadata, type FakeMetadataOptions } from './fake-metadata.ts';
@@ -48,10 +49,11 @@ export interface DaemonOptions {
   readonly args?: string[];
 }
 
-// tap ends a file that runs past its timeout without running its teardowns:
-// no daemon may outlive the test process that started it.
+// tap ends a file that runs past its timeout with a signal (SIGALRM), running
+// no teardowns and no 'exit' listeners: no daemon may outlive the test process
+// that started it. signal-exit (as tap itself uses) also runs on such a signal.
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+onExit(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 

@@ -57,6 +57,7 @@ t.test('parseListQuery: OpenAI’s defaults, and each bad key names its param', 
   }
   t.match(t.throws(() => parseListQuery({ order: 'up' })), { message: "Invalid 'order': 'up'. Supported values are 'asc' and 'desc'." });
   t.match(t.throws(() => parseListQuery({ after: ['a', 'b'] })), { message: "Invalid 'after': given more than once." });
+  t.match(t.throws(() => parseListQuery({ order: 'x'.repeat(15_000) })), { message: `Invalid 'order': '${'x'.repeat(64)}…'. Supported values are 'asc' and 'desc'.` }, 'a long value is quoted only in part');
 });
 
 t.test('inputItemsPage: newest first by default, limit and after page through, has_more says when to stop', async (t) => {
