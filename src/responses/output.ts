@@ -67,7 +67,7 @@ export function responseObject(
     object: 'response',
     created_at: ctx.createdAt,
     status,
-    background: false,
+    background: r.background ?? false,
     error: extra.error ?? null,
     incomplete_details: extra.incompleteReason === undefined ? null : { reason: extra.incompleteReason },
     instructions: r.instructions ?? null,

@@ -149,6 +149,7 @@ function validate(body: Record<string, unknown>): ResponsesRequest {
     prompt_cache_key: optionalString(body['prompt_cache_key'], 'prompt_cache_key') ?? null,
     safety_identifier: optionalString(body['safety_identifier'], 'safety_identifier') ?? null,
     service_tier: optionalString(body['service_tier'], 'service_tier') ?? null,
+    background: optionalBoolean(body['background'], 'background') ?? null,
   };
 }
 

@@ -176,4 +176,6 @@ export interface ResponsesRequest {
   prompt_cache_key?: string | null;
   safety_identifier?: string | null;
   service_tier?: string | null;
+  /** Echoed as sent; the proxy answers every request in the foreground (README). */
+  background?: boolean | null;
 }

@@ -60,6 +60,12 @@ t.test('a text answer: message item, usage, echoed request fields', async (t) =>
   });
 });
 
+t.test('background is echoed as sent (the answer itself comes in the foreground)', async (t) => {
+  t.equal(translate({ model: 'm', input: 'hi', background: true }, completion({ content: 'Hi' })).background, true);
+  t.equal(translate({ model: 'm', input: 'hi' }, completion({ content: 'Hi' })).background, false);
+  t.throws(() => translate({ model: 'm', input: 'hi', background: 'yes' }, completion({ content: 'Hi' })), { code: 'invalid_request_body', message: 'background must be a boolean.' });
+});
+
 t.test('finish_reason length → incomplete with max_output_tokens', async (t) => {
   const response = translate({ model: 'm', input: 'x' }, completion({ content: 'cut' }, 'length'));
   t.match(response, { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [{ type: 'message', status: 'incomplete' }] });
