@@ -53,7 +53,8 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     if (stored === undefined) throw responseNotFound(id);
     if (!query.stream) return stored.response;
     request.record.stream = true;
-    // The whole replay at once: it is no larger than the stored response, already held.
+    // Written whole: a few times the stored response's size (each text is in a delta, its .done events and the
+    // terminal object), and a stored response is bounded by the store's byte limit.
     return reply.code(200).headers(SSE_HEADERS).send(replayFrames(stored.response, query.startingAfter));
   }
 
