@@ -52,6 +52,9 @@ export const ERROR_CATALOGUE = {
   invalid_limit: [400, (value) => `Invalid 'limit': '${value}'. Expected an integer from 1 to 100.`, 'limit'],
   invalid_order: [400, (value) => `Invalid 'order': '${value}'. Supported values are 'asc' and 'desc'.`, 'order'],
   invalid_after: [400, (problem) => `Invalid 'after': ${problem}.`, 'after'],
+  // The query of GET /v1/responses/{id}
+  invalid_stream: [400, (value) => `Invalid 'stream': '${value}'. Expected 'true' or 'false'.`, 'stream'],
+  invalid_starting_after: [400, (value) => `Invalid 'starting_after': '${value}'. Expected a non-negative integer.`, 'starting_after'],
   // Local safety
   host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it (or, for /metrics, send PROXY_API_KEY).`],
   origin_not_allowed: [403, (origin) => `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],

@@ -33,6 +33,11 @@ export function invalidListQuery(key: 'limit' | 'order', value: string): ProxyEr
   return key === 'limit' ? new ProxyError('invalid_limit', echoed(value)) : new ProxyError('invalid_order', echoed(value));
 }
 
+/** A `stream` or `starting_after` of GET /v1/responses/{id} that is not a boolean or a non-negative integer. */
+export function invalidRetrieveQuery(key: 'stream' | 'starting_after', value: string): ProxyError {
+  return key === 'stream' ? new ProxyError('invalid_stream', echoed(value)) : new ProxyError('invalid_starting_after', echoed(value));
+}
+
 /** An `after` cursor that names no item of the list (or was given more than once). */
 export function invalidAfter(problem: string): ProxyError {
   return new ProxyError('invalid_after', problem);

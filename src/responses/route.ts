@@ -1,6 +1,7 @@
 // The Responses API: POST /v1/responses (translated to Chat Completions, or
 // forwarded as it is for routes set to `responsesApi: native`), and from the
-// store GET and DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items.
+// store GET and DELETE /v1/responses/{id} (GET with `?stream=true` replays it
+// as events) and GET /v1/responses/{id}/input_items.
 // Also without the /v1 prefix, like every other path of the proxy. Requests
 // pass the same hooks as chat: local safety, the body budget, the JSON check,
 // the log line and metrics.
@@ -12,6 +13,9 @@ import { ClientGoneError } from '../proxy/upstream-call.ts';
 import { responseNotFound } from './errors.ts';
 import { inputItemsPage, parseListQuery } from './input-items.ts';
 import { serveNative } from './native-call.ts';
+import { replayFrames } from './replay.ts';
+import { parseRetrieveQuery } from './retrieve-query.ts';
+import { SSE_HEADERS } from './sse.ts';
 import { serveTranslated, type TranslatedOptions } from './translated-call.ts';
 
 export type ResponsesRouteOptions = TranslatedOptions;
@@ -42,11 +46,16 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     }
   }
 
-  async function retrieve(request: FastifyRequest<ById>): Promise<unknown> {
+  async function retrieve(request: FastifyRequest<ById>, reply: FastifyReply): Promise<unknown> {
+    const query = parseRetrieveQuery(request.query);
     const id = idOf(request);
     const stored = store.get(id);
     if (stored === undefined) throw responseNotFound(id);
-    return stored.response;
+    if (!query.stream) return stored.response;
+    request.record.stream = true;
+    // Written whole: a few times the stored response's size (each text is in a delta, its .done events and the
+    // terminal object), and a stored response is bounded by the store's byte limit.
+    return reply.code(200).headers(SSE_HEADERS).send(replayFrames(stored.response, query.startingAfter));
   }
 
   async function listInput(request: FastifyRequest<ById>): Promise<unknown> {

@@ -6,12 +6,23 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { StreamEvent } from './response-types.ts';
 
+/** The headers of every Responses event stream the proxy writes. */
+export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const;
+
 export class EventWriter {
   #sequence = 0;
   #frames: string[] = [];
+  readonly #skipThrough: number;
+
+  /** `skipThrough`: events numbered up to it are counted but not written (a replay's `starting_after`). */
+  constructor(skipThrough = -1) {
+    this.#skipThrough = skipThrough;
+  }
 
   emit(event: StreamEvent): void {
-    const stamped = { ...event, sequence_number: this.#sequence++ };
+    const sequence = this.#sequence++;
+    if (sequence <= this.#skipThrough) return;
+    const stamped = { ...event, sequence_number: sequence };
     this.#frames.push(`event: ${event.type}\ndata: ${JSON.stringify(stamped)}\n\n`);
   }
 

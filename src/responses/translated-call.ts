@@ -24,6 +24,7 @@ import { withItemIds } from './input-items.ts';
 import { toChatRequest, type DroppedFeature } from './request.ts';
 import type { ResponseObject } from './response-types.ts';
 import { toResponse } from './response.ts';
+import { SSE_HEADERS } from './sse.ts';
 import { historyAfter, type ResponseStore } from './store.ts';
 import { createResponseStream } from './stream.ts';
 import { requireShallow } from './validate.ts';
@@ -112,7 +113,7 @@ export async function serveTranslated(
         keep(response);
       },
     });
-    reply.code(200).headers({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    reply.code(200).headers(SSE_HEADERS);
     return reply.send(events);
   }
 
