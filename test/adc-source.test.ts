@@ -69,6 +69,18 @@ t.test('a call past its deadline fails with token_unavailable and the GoogleAuth
   t.equal(await source.use(async (auth) => idOf(auth)), 2, 'the next call asks a fresh GoogleAuth at once');
 });
 
+t.test('a call under way while the machine slept fails once the wall clock passes its deadline, though its timer has not', async (t) => {
+  const { source, reasons, advance } = rig({ deadlineMs: 60_000 });
+  const keepAlive = setTimeout(() => {}, 10_000);
+  t.teardown(() => clearTimeout(keepAlive));
+  const began = Date.now();
+  const hung = source.use(() => new Promise(() => {}));
+  advance(8 * 3_600_000); // eight hours asleep: the wall clock jumps, timers do not
+  await t.rejects(hung, { code: 'token_unavailable', message: /did not answer within 60 s/ });
+  t.ok(Date.now() - began < 5_000, 'given up within seconds of waking, not after the rest of the timer');
+  t.same(reasons, ['a call passed its deadline']);
+});
+
 t.test('a failure of a GoogleAuth already replaced does not mark the new one', async (t) => {
   const { source, idOf, advance } = rig();
   let fail!: (err: Error) => void;

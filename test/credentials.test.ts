@@ -220,6 +220,20 @@ t.test('credential errors never carry tokens, keys or secrets', async (t) => {
   t.equal(redactSecrets('connect ECONNREFUSED 127.0.0.1:8080'), 'connect ECONNREFUSED 127.0.0.1:8080', 'plain text is kept');
 });
 
+t.test('a project once known is not asked again: a lookup failing later (offline, a renewed GoogleAuth) cannot turn requests into project_unknown', async (t) => {
+  const { metadata, credentials } = await metadataCredentials(t, { rediscoverAfterMs: 1 });
+  t.equal(await credentials.projectId(), 'fake-project');
+  const token = await credentials.getToken();
+  // Offline: a token fetch fails, so the next call renews the GoogleAuth, whose own lookup would fail.
+  metadata.projectId = null;
+  metadata.failWith = 503;
+  credentials.invalidate(token);
+  await t.rejects(credentials.getToken(), { statusCode: 503 });
+  await sleep(5);
+  t.equal(await credentials.projectId(), 'fake-project', 'from memory, not from the renewed GoogleAuth');
+  t.equal(credentials.projectNow(), 'fake-project');
+});
+
 async function tokenOrUndefined(credentials: Credentials): Promise<string | undefined> {
   return credentials.getToken().then(
     (token) => token.value,

@@ -243,4 +243,7 @@ t.test("x-goog-user-project comes from the ADC file's quota_project_id", async (
   t.equal(h.vertex.last?.headers['x-goog-user-project'], 'adc-quota-proj');
   t.equal(h.vertex.last?.headers.authorization, `Bearer ${h.metadata.latestToken}`, 'the token came from the file credential');
   t.equal(h.vertex.last?.url, '/v1/projects/file-proj/locations/global/endpoints/openapi/chat/completions');
+  // This client keeps the expiry to itself: the token endpoint's expires_in (3599 s) counts, not a 60 s guess.
+  const lifetimeMs = (await h.credentials.getToken()).expiresAt - Date.now();
+  t.ok(lifetimeMs > 3_000_000, `cached for the token's hour (${Math.round(lifetimeMs / 1000)} s left)`);
 });

@@ -83,12 +83,10 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
   const fetchToken = () =>
     source.use(async (auth): Promise<AccessToken> => {
       const authClient = await client(auth);
-      const value = await authClient.getAccessToken().then(
-        (answer) => answer.token,
-        (err: unknown) => Promise.reject(credentialError(err)),
-      );
+      const answer = await authClient.getAccessToken().catch((err: unknown) => Promise.reject(credentialError(err)));
+      const value = answer.token;
       if (!value) throw new ProxyError('token_unavailable', 'the credential returned an empty access token');
-      return { value, expiresAt: expiryOf(authClient, now), quotaProject: authClient.quotaProjectId ?? undefined };
+      return { value, expiresAt: expiryOf(authClient, answer.res?.data, now), quotaProject: authClient.quotaProjectId ?? undefined };
     });
   const cache = new TokenCache(fetchToken, now, events);
 
@@ -105,10 +103,14 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
       })
     : () => {};
 
-  // What the library reported: requests need no promise for it once known.
+  // What the library reported: requests need no promise for it once known, and
+  // a GoogleAuth renewed while offline (which keeps its failed lookup for life)
+  // is never asked again. Forgotten when the ADC file changes.
   let knownProject: string | undefined;
   const projectId = () =>
-    source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)))).then((project) => (knownProject = project));
+    knownProject !== undefined
+      ? Promise.resolve(knownProject)
+      : source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)))).then((project) => (knownProject = project));
 
   return {
     getToken: () => cache.getToken(),
@@ -138,10 +140,16 @@ function isCompleteCredentialFile(path: string): boolean {
   }
 }
 
-/** `expiry_date` is epoch ms, stamped by the library when the answer arrived. */
-function expiryOf(authClient: AuthClient, now: Clock): number {
-  const expiry = authClient.credentials?.expiry_date;
-  if (typeof expiry !== 'number') return now() + FALLBACK_LIFETIME_MS;
+/**
+ * `expiry_date` is epoch ms, stamped by the library when the answer arrived.
+ * Some clients (external_account_authorized_user) keep it to themselves: then
+ * the token endpoint's own `expires_in`, and only failing that a short guess.
+ */
+function expiryOf(authClient: AuthClient, answer: unknown, now: Clock): number {
+  const stamped = authClient.credentials?.expiry_date;
+  const expiresIn = (answer as { expires_in?: unknown } | undefined)?.expires_in;
+  const expiry = typeof stamped === 'number' ? stamped : typeof expiresIn === 'number' && expiresIn > 0 ? now() + expiresIn * 1000 : undefined;
+  if (expiry === undefined) return now() + FALLBACK_LIFETIME_MS;
   if (expiry <= now()) {
     throw new ProxyError('token_unavailable', 'the credential returned an access token that has already expired; check the system clock');
   }

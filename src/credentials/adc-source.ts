@@ -72,7 +72,7 @@ export class AdcSource {
       // A source that never answers (gcp-metadata sets no timeout on Google
       // Cloud; an STS exchange can hang) would otherwise hold every waiting
       // request and the single-flight fetch forever.
-      return await withDeadline(work(auth), deadlineMs);
+      return await withDeadline(work(auth), deadlineMs, now);
     } catch (err) {
       if (auth !== this.#auth) throw err;
       // The library joins later calls to the fetch that hung: only a new GoogleAuth asks again.
@@ -84,7 +84,7 @@ export class AdcSource {
 
   /** client_email of a key file, the impersonation target, or the metadata server's account; asked once per GoogleAuth. */
   principalEmail(): Promise<string | undefined> {
-    this.#email ??= withDeadline(this.#auth.getCredentials(), this.#options.deadlineMs).then(
+    this.#email ??= withDeadline(this.#auth.getCredentials(), this.#options.deadlineMs, this.#options.now).then(
       (credentials) => credentials.client_email || undefined,
       () => undefined,
     );
@@ -98,11 +98,25 @@ class FetchDeadlineError extends ProxyError<'token_unavailable'> {
   }
 }
 
-function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+/** How often a call in flight checks the deadline on the wall clock, beside its timer. */
+const WALL_CLOCK_CHECK_MS = 1_000;
+
+/**
+ * Timers do not count time asleep: a fetch that was under way when a laptop
+ * slept would otherwise hold every request after wake until its timer caught
+ * up. So the deadline is also checked against the wall clock, every second.
+ */
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, now: Clock): Promise<T> {
+  const startedAt = now();
   let timer: NodeJS.Timeout | undefined;
+  let check: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new FetchDeadlineError(timeoutMs)), timeoutMs);
-    timer.unref();
+    const expire = () => reject(new FetchDeadlineError(timeoutMs));
+    timer = setTimeout(expire, timeoutMs).unref();
+    check = setInterval(() => now() - startedAt >= timeoutMs && expire(), Math.min(WALL_CLOCK_CHECK_MS, timeoutMs)).unref();
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([work, deadline]).finally(() => {
+    clearTimeout(timer);
+    clearInterval(check);
+  });
 }
