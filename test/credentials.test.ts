@@ -228,7 +228,7 @@ t.test('a project once known is not asked again: a lookup failing later (offline
   metadata.projectId = null;
   metadata.failWith = 503;
   credentials.invalidate(token);
-  await t.rejects(credentials.getToken(), { statusCode: 503 });
+  await t.rejects(credentials.getToken(), { statusCode: 503, code: 'token_unavailable' });
   await sleep(5);
   t.equal(await credentials.projectId(), 'fake-project', 'from memory, not from the renewed GoogleAuth');
   t.equal(credentials.projectNow(), 'fake-project');
