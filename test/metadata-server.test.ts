@@ -1,7 +1,9 @@
-// --metadata-server: the GCE metadata token paths served from the proxy's one
-// token cache. The real google-auth-library, pointed at the proxy with
-// GCE_METADATA_HOST, gets the very token the proxy sends upstream; the
-// metadata server's own defences hold; and it is refused beyond loopback.
+// --metadata-server: the GCE metadata paths Google SDKs read for credentials,
+// served from the proxy's one token cache. The real google-auth-library
+// (GCE_METADATA_HOST) and Python's google-auth (GCE_METADATA_HOST and
+// GCE_METADATA_IP) get the very token the proxy sends upstream; every path
+// answers as GCE does; the metadata server's own defences hold on each; and it
+// is refused beyond loopback.
 
 import t from 'tap';
 import { GoogleAuth } from 'google-auth-library';
@@ -10,9 +12,15 @@ import { METADATA_PATHS } from '../src/metadata-server/routes.ts';
 import { runCli } from './helpers/cli.ts';
 import { startDaemonWithFakes } from './helpers/daemon.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
+import { findPythonGoogleAuth, pythonDefaultCredentials } from './helpers/python-google-auth.ts';
 import { scratchDir } from './helpers/scratch-dir.ts';
 
 const FLAVOR = { 'metadata-flavor': 'Google', host: '127.0.0.1:8765' };
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
+const PRINCIPAL = 'proxy@fake-project.iam.gserviceaccount.com';
+const PRINCIPAL_TOKEN = `/computeMetadata/v1/instance/service-accounts/${PRINCIPAL}/token`;
+// Looked for now: the harnesses below swap this process's HOME and PATH.
+const python = findPythonGoogleAuth();
 
 t.test('google-auth-library with GCE_METADATA_HOST=<proxy> gets the proxy\'s own token', async (t) => {
   const daemon = await startDaemonWithFakes(t, { metadata: { email: 'shared@fake-project.iam.gserviceaccount.com' }, args: ['--metadata-server'] });
@@ -45,6 +53,25 @@ t.test('google-auth-library with GCE_METADATA_HOST=<proxy> gets the proxy\'s own
   t.equal(metadata.tokenFetches, 1, 'one token fetch for the proxy and the other tool together');
 });
 
+t.test('Python google-auth with GCE_METADATA_HOST and GCE_METADATA_IP=<proxy> gets the proxy\'s own token', { skip: typeof python === 'string' ? python : false }, async (t) => {
+  if (typeof python === 'string') return;
+  const daemon = await startDaemonWithFakes(t, { metadata: { email: 'shared@fake-project.iam.gserviceaccount.com' }, args: ['--metadata-server'] });
+  const { metadata, vertex } = daemon;
+  const chat = await fetch(`${daemon.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(CHAT_BODY) });
+  t.equal(chat.status, 200);
+  const proxyToken = vertex.last?.headers.authorization?.slice('Bearer '.length);
+
+  // It pings the root, reads default/?recursive=true, then asks for the token under the email found there.
+  const found = await pythonDefaultCredentials(python, `127.0.0.1:${daemon.port}`);
+  t.equal(found.kind, 'google.auth.compute_engine.credentials.Credentials', 'detected a metadata server at the proxy');
+  t.equal(found.token, proxyToken, 'the same token the proxy sends upstream');
+  t.equal(found.project, 'fake-project');
+  t.equal(found.email, 'shared@fake-project.iam.gserviceaccount.com');
+  t.ok(found.lifetimeSeconds > 3000 && found.lifetimeSeconds <= 3600, `expires_in comes from the cached token (${Math.round(found.lifetimeSeconds)} s)`);
+  t.equal(found.universe, 'googleapis.com');
+  t.equal(metadata.tokenFetches, 1, 'one token fetch for the proxy and the Python tool together');
+});
+
 t.test('metadata paths: Metadata-Flavor both ways, no browsers, no relays, loopback Host only', async (t) => {
   const h = await startHarness(t, { env: { PROXY_METADATA_SERVER: 'true', PROXY_API_KEY: 'local-key' } });
   const get = (url: string, headers: Record<string, string>) => h.app.inject({ method: 'GET', url, headers });
@@ -58,7 +85,7 @@ t.test('metadata paths: Metadata-Flavor both ways, no browsers, no relays, loopb
   t.ok(body.expires_in > 3000 && body.expires_in <= 3599);
   t.equal((await get(METADATA_PATHS.projectId, FLAVOR)).body, 'fake-project');
   const email = await get(METADATA_PATHS.email, FLAVOR);
-  t.equal(email.body, 'proxy@fake-project.iam.gserviceaccount.com', "the principal's email, as the credentials report it");
+  t.equal(email.body, PRINCIPAL, "the principal's email, as the credentials report it");
 
   const refusals: Array<[string, Record<string, string>, RegExp]> = [
     ['no Metadata-Flavor', { host: '127.0.0.1:8765' }, /Missing Metadata-Flavor:Google header/],
@@ -67,12 +94,15 @@ t.test('metadata paths: Metadata-Flavor both ways, no browsers, no relays, loopb
     ['a relay', { ...FLAVOR, 'x-forwarded-for': '203.0.113.7' }, /X-Forwarded-For/],
     ['DNS rebinding', { ...FLAVOR, host: 'attacker.example:8765' }, /not a loopback name/],
   ];
-  for (const [what, headers, reason] of refusals) {
-    const refused = await get(METADATA_PATHS.token, headers);
-    t.equal(refused.statusCode, 403, what);
-    t.equal(refused.headers['metadata-flavor'], 'Google', `${what}: flavor on the refusal too`);
-    t.match(refused.body, reason);
-    t.notMatch(refused.body, 'ya29', `${what}: no token`);
+  const paths = [METADATA_PATHS.root, METADATA_PATHS.serviceAccounts, `${METADATA_PATHS.defaultAccount}?recursive=true`, METADATA_PATHS.token, PRINCIPAL_TOKEN, METADATA_PATHS.projectId];
+  for (const path of paths) {
+    for (const [what, headers, reason] of refusals) {
+      const refused = await get(path, headers);
+      t.equal(refused.statusCode, 403, `${path}: ${what}`);
+      t.equal(refused.headers['metadata-flavor'], 'Google', `${path}: ${what}: flavor on the refusal too`);
+      t.match(refused.body, reason);
+      t.notMatch(refused.body, /ya29|fake-project/, `${path}: ${what}: nothing told`);
+    }
   }
   t.equal(h.metadata.tokenFetches, 1);
 
@@ -80,9 +110,65 @@ t.test('metadata paths: Metadata-Flavor both ways, no browsers, no relays, loopb
   t.equal(proxied.statusCode, 401, 'the OpenAI routes still require PROXY_API_KEY');
 });
 
+t.test('what Python google-auth reads: the root, the account by either name, its token whatever the scopes', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_METADATA_SERVER: 'true' } });
+  const get = (url: string) => h.app.inject({ method: 'GET', url, headers: FLAVOR });
+
+  const root = await get(METADATA_PATHS.root);
+  t.equal(root.statusCode, 200, 'the ping of GCE_METADATA_IP: 200 ...');
+  t.equal(root.headers['metadata-flavor'], 'Google', '... with the flavor header');
+  t.equal(root.body, 'computeMetadata/\n');
+  t.equal((await get(METADATA_PATHS.instance)).body, 'service-accounts/\n');
+  t.equal((await get(METADATA_PATHS.serviceAccounts)).body, `default/\n${PRINCIPAL}/\n`, 'the account, as default and by its email');
+
+  const info = { aliases: ['default'], email: PRINCIPAL, scopes: [CLOUD_PLATFORM] };
+  for (const account of ['default', PRINCIPAL]) {
+    const base = `/computeMetadata/v1/instance/service-accounts/${account}/`;
+    const recursive = await get(`${base}?recursive=true`);
+    t.equal(recursive.statusCode, 200, `${account}/?recursive=true`);
+    t.match(recursive.headers['content-type'], /^application\/json/, 'JSON, which Python parses by content-type');
+    t.same(recursive.json(), info);
+    const listing = await get(base);
+    t.equal(listing.body, 'aliases\nemail\nscopes\ntoken\n', `${account}/ lists what is served below it`);
+    t.match(listing.headers['content-type'], /^application\/text/);
+    t.equal((await get(`${base}email`)).body, PRINCIPAL);
+    t.equal((await get(`${base}aliases`)).body, 'default\n');
+    t.equal((await get(`${base}scopes`)).body, `${CLOUD_PLATFORM}\n`);
+  }
+
+  // The one cached token whatever `scopes` asks, as on Compute Engine: Python
+  // sends its library's default scopes, or the ones its caller named.
+  const asked = ['', `?scopes=${CLOUD_PLATFORM}`, '?scopes=https://www.googleapis.com/auth/devstorage.read_only,https://www.googleapis.com/auth/cloud-platform', '?scopes=https://www.googleapis.com/auth/drive'];
+  for (const [i, query] of asked.entries()) {
+    const token = await get(`${i % 2 === 0 ? METADATA_PATHS.token : PRINCIPAL_TOKEN}${query}`);
+    t.equal(token.statusCode, 200, query || 'no scopes');
+    t.equal((token.json() as { access_token: string }).access_token, h.metadata.latestToken, `${query || 'no scopes'}: the cached token`);
+  }
+  t.equal(h.metadata.tokenFetches, 1, 'one fetch for them all');
+
+  // Other accounts are not ours: 404, as on GCE, and never a token.
+  for (const path of ['other@fake-project.iam.gserviceaccount.com/token', 'other@fake-project.iam.gserviceaccount.com/?recursive=true', 'default@x/email']) {
+    const refused = await get(`/computeMetadata/v1/instance/service-accounts/${path}`);
+    t.equal(refused.statusCode, 404, path);
+    t.notMatch(refused.body, /ya29/);
+  }
+  t.equal((await get(`${METADATA_PATHS.defaultAccount.slice(0, -1)}`)).statusCode, 404, 'default without its slash is not a path we serve');
+});
+
+t.test('credentials that report no email: the account calls itself default', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_METADATA_SERVER: 'true' }, metadata: { email: '' } });
+  const get = (url: string) => h.app.inject({ method: 'GET', url, headers: FLAVOR });
+  t.same((await get(`${METADATA_PATHS.defaultAccount}?recursive=true`)).json(), { aliases: ['default'], email: 'default', scopes: [CLOUD_PLATFORM] }, 'so Python asks for default/token next');
+  t.equal((await get(METADATA_PATHS.serviceAccounts)).body, 'default/\n');
+  t.equal((await get(METADATA_PATHS.email)).statusCode, 404);
+  t.equal((await get(METADATA_PATHS.token)).statusCode, 200);
+});
+
 t.test('off by default; loopback only', async (t) => {
   const h = await startHarness(t);
-  t.equal((await h.app.inject({ method: 'GET', url: METADATA_PATHS.token, headers: FLAVOR })).statusCode, 404, 'not served without the flag');
+  for (const path of [METADATA_PATHS.token, METADATA_PATHS.root, `${METADATA_PATHS.defaultAccount}?recursive=true`]) {
+    t.equal((await h.app.inject({ method: 'GET', url: path, headers: FLAVOR })).statusCode, 404, `${path}: not served without the flag`);
+  }
   t.equal(h.metadata.tokenFetches, 0);
 
   for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) {
