@@ -7,8 +7,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GoogleAuth } from 'google-auth-library';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../src/config/load.ts';
+import { createAdcCredentials } from '../src/credentials/adc-credentials.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { ProxyMetrics } from '../src/observability/metrics.ts';
 import { createProxy } from '../src/server/create-proxy.ts';
@@ -180,4 +182,32 @@ t.test('permission denied on impersonation: /readyz 503 with the reason and the 
   await rig.readyz();
   await rig.chat();
   t.equal(rig.logged('credentials failing'), 1);
+});
+
+t.test('a project lookup that began before the ADC file changed answers its caller but is not kept', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vop-adc-race-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'adc.json');
+  writeFileSync(file, JSON.stringify({ type: 'authorized_user', account: 'first' }));
+  const lookups: { auth: number; answer: (project: string) => void }[] = [];
+  let made = 0;
+  const createAuth = () => {
+    const auth = ++made;
+    return { getProjectId: () => new Promise<string>((answer) => lookups.push({ auth, answer })) } as unknown as GoogleAuth;
+  };
+  let reloads = 0;
+  const credentials = createAdcCredentials({ file, pollIntervalMs: 20, createAuth, events: { onReload: () => reloads++ } });
+  t.teardown(() => credentials.close());
+  const before = credentials.projectId();
+  writeFileSync(file, JSON.stringify({ type: 'authorized_user', account: 'second' }));
+  await waitFor(() => reloads === 1, 'the ADC file change to be seen');
+  lookups[0]?.answer('old-project');
+  t.equal(await before, 'old-project', 'the caller gets its answer');
+  t.equal(credentials.projectNow(), undefined, 'but the new credentials do not inherit it');
+  const after = credentials.projectId();
+  await waitFor(() => lookups.length === 2, 'a lookup of the new credentials');
+  t.equal(lookups[1]?.auth, 2);
+  lookups[1]?.answer('new-project');
+  t.equal(await after, 'new-project');
+  t.equal(credentials.projectNow(), 'new-project');
 });

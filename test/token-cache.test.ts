@@ -2,7 +2,7 @@
 // instant around a token's refresh point and safety margin is exact.
 
 import t, { type Test } from 'tap';
-import { BACKGROUND_RETRY_DELAY_MS, REJECTION_HOLD_MS, scheduleFor, TokenCache, type AccessToken } from '../src/credentials/token-cache.ts';
+import { BACKGROUND_RETRY_DELAY_MS, scheduleFor, TokenCache, type AccessToken } from '../src/credentials/token-cache.ts';
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
@@ -219,27 +219,6 @@ t.test('invalidate drops the rejected token, but not a newer one', async (t) => 
   cache.invalidate(token);
   t.equal((await cache.getToken()).value, next.value, 'a stale 401 does not drop the newer token');
   t.equal(issuer.fetches, 2);
-});
-
-t.test('an upstream that rejects every token costs one fetch per REJECTION_HOLD_MS, not one per request', async (t) => {
-  const { issuer, cache, token } = await warmCache(t, HOUR);
-  cache.invalidate(token);
-  const replacement = cache.getToken();
-  const next = issuer.issue(HOUR);
-  t.equal((await replacement).value, next.value, 'the first rejection drops the token: one fetch');
-  issuer.time += REJECTION_HOLD_MS - 1;
-  cache.invalidate(next);
-  t.equal((await cache.getToken()).value, next.value, 'rejected again soon after: kept');
-  t.equal(issuer.fetches, 2);
-  issuer.time += 1;
-  cache.invalidate(next);
-  t.equal(cache.peek(), undefined, 'once the hold has passed, a rejection drops it again');
-  cache.reset();
-  const fresh = cache.getToken();
-  const third = issuer.issue(HOUR);
-  t.equal((await fresh).value, third.value);
-  cache.invalidate(third);
-  t.equal(cache.peek(), undefined, 'a reset (new credentials) ends the hold');
 });
 
 t.test('reset: the fetch in flight answers its callers but is not kept; the next caller fetches afresh', async (t) => {

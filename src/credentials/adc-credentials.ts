@@ -99,18 +99,24 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
         source.renew('the ADC file changed');
         cache.reset();
         knownProject = undefined;
+        projectGeneration++;
         events.onReload?.(file);
       })
     : () => {};
 
   // What the library reported: requests need no promise for it once known, and
   // a GoogleAuth renewed while offline (which keeps its failed lookup for life)
-  // is never asked again. Forgotten when the ADC file changes.
+  // is never asked again. Forgotten when the ADC file changes; a lookup that
+  // began before the change answers its callers but is not kept.
   let knownProject: string | undefined;
-  const projectId = () =>
-    knownProject !== undefined
-      ? Promise.resolve(knownProject)
-      : source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)))).then((project) => (knownProject = project));
+  let projectGeneration = 0;
+  const projectId = async (): Promise<string> => {
+    if (knownProject !== undefined) return knownProject;
+    const generation = projectGeneration;
+    const project = await source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err))));
+    if (generation === projectGeneration) knownProject = project;
+    return project;
+  };
 
   return {
     getToken: () => cache.getToken(),

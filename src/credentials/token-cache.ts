@@ -37,12 +37,6 @@ const MAX_REFRESH_LEAD_MS = 5 * 60_000;
 const REFRESH_LEAD_FRACTION = 0.2;
 /** After a failed background refresh, requests keep the current token this long before one tries again. */
 export const BACKGROUND_RETRY_DELAY_MS = 1_000;
-/**
- * After a rejected token was dropped, rejections are not acted on again for
- * this long: an upstream that rejects every token (a wrong endpoint, a missing
- * permission) would otherwise cost a fetch per request.
- */
-export const REJECTION_HOLD_MS = 30_000;
 
 interface CachedToken {
   readonly token: AccessToken;
@@ -66,8 +60,6 @@ export class TokenCache implements TokenSource {
   #cached: CachedToken | undefined;
   #inflight: Promise<AccessToken> | undefined;
   #backgroundRetryAt = 0;
-  /** When invalidate() last dropped a token. */
-  #droppedAt = -Infinity;
   #lastError: unknown;
   /** Bumped by reset(): a fetch started before it answers its callers but is not kept. */
   #generation = 0;
@@ -96,11 +88,7 @@ export class TokenCache implements TokenSource {
   }
 
   invalidate(rejected: AccessToken): void {
-    if (this.#cached?.token.value !== rejected.value) return;
-    const now = this.#now();
-    if (now - this.#droppedAt < REJECTION_HOLD_MS) return;
-    this.#droppedAt = now;
-    this.#cached = undefined;
+    if (this.#cached?.token.value === rejected.value) this.#cached = undefined;
   }
 
   /**
@@ -113,7 +101,6 @@ export class TokenCache implements TokenSource {
     this.#cached = undefined;
     this.#inflight = undefined;
     this.#backgroundRetryAt = 0;
-    this.#droppedAt = -Infinity;
     this.#lastError = undefined;
   }
 
