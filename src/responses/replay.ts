@@ -8,6 +8,7 @@
 // leaves out the events up to that number.
 
 import type { OutputItem, OutputMessage, OutputReasoning, ResponseObject, ResponseStatus, StreamEvent } from './response-types.ts';
+import { callDoneEvent, partDoneEvents, summaryDoneEvents } from './done-events.ts';
 import { EventWriter } from './sse.ts';
 
 const TERMINAL: Readonly<Record<ResponseStatus, string | undefined>> = {
@@ -18,11 +19,23 @@ const TERMINAL: Readonly<Record<ResponseStatus, string | undefined>> = {
   in_progress: undefined,
 };
 
-/** The replay's frames, ready to write: the events numbered after `startingAfter` (all when undefined). */
-export function replayFrames(response: ResponseObject, startingAfter?: number): string {
+/**
+ * The replay's frames one event at a time, ready to write: those numbered
+ * after `startingAfter` (all when undefined). One at a time, so a replay holds
+ * about one frame beside the stored response, not the whole stream.
+ */
+export function* replayFrameStream(response: ResponseObject, startingAfter?: number): Generator<string> {
   const writer = new EventWriter(startingAfter);
-  for (const event of replayEvents(response)) writer.emit(event);
-  return writer.take();
+  for (const event of replayEvents(response)) {
+    writer.emit(event);
+    const frame = writer.take();
+    if (frame !== '') yield frame;
+  }
+}
+
+/** The whole replay as one text. */
+export function replayFrames(response: ResponseObject, startingAfter?: number): string {
+  return [...replayFrameStream(response, startingAfter)].join('');
 }
 
 /** Every event of the replay, in order, before numbering. The stored object is not changed. */
@@ -65,15 +78,9 @@ function itemBody(item: OutputItem, at: number): StreamEvent[] {
     case 'reasoning':
       return summaryParts(item, at);
     case 'function_call':
-      return [
-        ...(item.arguments === '' ? [] : [{ type: 'response.function_call_arguments.delta', ...where, delta: item.arguments }]),
-        { type: 'response.function_call_arguments.done', ...where, arguments: item.arguments },
-      ];
+      return [...(item.arguments === '' ? [] : [{ type: 'response.function_call_arguments.delta', ...where, delta: item.arguments }]), callDoneEvent(item, at)];
     case 'custom_tool_call':
-      return [
-        ...(item.input === '' ? [] : [{ type: 'response.custom_tool_call_input.delta', ...where, delta: item.input }]),
-        { type: 'response.custom_tool_call_input.done', ...where, input: item.input },
-      ];
+      return [...(item.input === '' ? [] : [{ type: 'response.custom_tool_call_input.delta', ...where, delta: item.input }]), callDoneEvent(item, at)];
   }
 }
 
@@ -84,15 +91,13 @@ function messageParts(item: OutputMessage, at: number): StreamEvent[] {
       return [
         { type: 'response.content_part.added', ...where, part: { ...part, text: '' } },
         ...(part.text === '' ? [] : [{ type: 'response.output_text.delta', ...where, delta: part.text, logprobs: [] }]),
-        { type: 'response.output_text.done', ...where, text: part.text, logprobs: [] },
-        { type: 'response.content_part.done', ...where, part },
+        ...partDoneEvents(where, part),
       ];
     }
     return [
       { type: 'response.content_part.added', ...where, part: { ...part, refusal: '' } },
       ...(part.refusal === '' ? [] : [{ type: 'response.refusal.delta', ...where, delta: part.refusal }]),
-      { type: 'response.refusal.done', ...where, refusal: part.refusal },
-      { type: 'response.content_part.done', ...where, part },
+      ...partDoneEvents(where, part),
     ];
   });
 }
@@ -103,8 +108,7 @@ function summaryParts(item: OutputReasoning, at: number): StreamEvent[] {
     return [
       { type: 'response.reasoning_summary_part.added', ...where, part: { ...part, text: '' } },
       ...(part.text === '' ? [] : [{ type: 'response.reasoning_summary_text.delta', ...where, delta: part.text }]),
-      { type: 'response.reasoning_summary_text.done', ...where, text: part.text },
-      { type: 'response.reasoning_summary_part.done', ...where, part },
+      ...summaryDoneEvents(where, part),
     ];
   });
 }

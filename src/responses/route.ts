@@ -6,6 +6,7 @@
 // pass the same hooks as chat: local safety, the body budget, the JSON check,
 // the log line and metrics.
 
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError, unsupportedPath } from '../errors/proxy-error.ts';
 import { JsonBody } from '../proxy/body.ts';
@@ -13,7 +14,7 @@ import { ClientGoneError } from '../proxy/upstream-call.ts';
 import { responseNotFound } from './errors.ts';
 import { inputItemsPage, parseListQuery } from './input-items.ts';
 import { serveNative } from './native-call.ts';
-import { replayFrames } from './replay.ts';
+import { replayFrameStream } from './replay.ts';
 import { parseRetrieveQuery } from './retrieve-query.ts';
 import { SSE_HEADERS } from './sse.ts';
 import { serveTranslated, type TranslatedOptions } from './translated-call.ts';
@@ -53,9 +54,8 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     if (stored === undefined) throw responseNotFound(id);
     if (!query.stream) return stored.response;
     request.record.stream = true;
-    // Written whole: a few times the stored response's size (each text is in a delta, its .done events and the
-    // terminal object), and a stored response is bounded by the store's byte limit.
-    return reply.code(200).headers(SSE_HEADERS).send(replayFrames(stored.response, query.startingAfter));
+    // Frame by frame, as the client reads: the frames together are a few times the stored response's size.
+    return reply.code(200).headers(SSE_HEADERS).send(Readable.from(replayFrameStream(stored.response, query.startingAfter)));
   }
 
   async function listInput(request: FastifyRequest<ById>): Promise<unknown> {

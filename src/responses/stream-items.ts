@@ -9,6 +9,7 @@
 // signature back.
 
 import type { ChatToolCallDelta } from './chat-types.ts';
+import { callDoneEvent, partDoneEvents, summaryDoneEvents } from './done-events.ts';
 import { signatureItem, toolCallItem, type Resolved } from './output.ts';
 import type { ItemStatus, OutputItem, OutputMessage, OutputReasoning, StreamEvent } from './response-types.ts';
 import { signatureOf } from './signatures.ts';
@@ -127,12 +128,9 @@ export class StreamItems {
       const at = call.at as number;
       const item = toolCallItem(this.#ctx, { callId: call.callId, chatName: call.chatName, arguments: call.args }, status, this.output[at]?.id);
       this.output[at] = item;
-      if (item.type === 'custom_tool_call') {
-        if (item.input !== '') this.#emit({ type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index: at, delta: item.input });
-        this.#emit({ type: 'response.custom_tool_call_input.done', item_id: item.id, output_index: at, input: item.input });
-      } else {
-        this.#emit({ type: 'response.function_call_arguments.done', item_id: item.id, output_index: at, arguments: item.arguments });
-      }
+      // A custom tool's input is only known whole (it is read from the arguments at the end).
+      if (item.type === 'custom_tool_call' && item.input !== '') this.#emit({ type: 'response.custom_tool_call_input.delta', item_id: item.id, output_index: at, delta: item.input });
+      this.#emit(callDoneEvent(item, at));
       this.#emit({ type: 'response.output_item.done', output_index: at, item });
     }
     this.#allCalls.length = 0;
@@ -168,10 +166,7 @@ export class StreamItems {
     const m = this.#message;
     const part = m?.part === undefined ? undefined : m.item.content[m.part.index];
     if (m === undefined || m.part === undefined || part === undefined) return;
-    const where = { item_id: m.item.id, output_index: m.at, content_index: m.part.index };
-    if (part.type === 'output_text') this.#emit({ type: 'response.output_text.done', ...where, text: part.text, logprobs: [] });
-    else this.#emit({ type: 'response.refusal.done', ...where, refusal: part.refusal });
-    this.#emit({ type: 'response.content_part.done', ...where, part });
+    for (const event of partDoneEvents({ item_id: m.item.id, output_index: m.at, content_index: m.part.index }, part)) this.#emit(event);
     m.part = undefined;
   }
 
@@ -187,10 +182,8 @@ export class StreamItems {
   #closeReasoning(): void {
     const r = this.#reasoning;
     if (r === undefined) return;
-    const where = { item_id: r.item.id, output_index: r.at, summary_index: 0 };
     const part = { type: 'summary_text' as const, text: r.text };
-    this.#emit({ type: 'response.reasoning_summary_text.done', ...where, text: r.text });
-    this.#emit({ type: 'response.reasoning_summary_part.done', ...where, part });
+    for (const event of summaryDoneEvents({ item_id: r.item.id, output_index: r.at, summary_index: 0 }, part)) this.#emit(event);
     r.item.summary = [part];
     this.#emit({ type: 'response.output_item.done', output_index: r.at, item: r.item });
     this.#reasoning = undefined;
