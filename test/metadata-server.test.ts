@@ -91,7 +91,10 @@ t.test('metadata paths: Metadata-Flavor both ways, no browsers, no relays, loopb
     ['no Metadata-Flavor', { host: '127.0.0.1:8765' }, /Missing Metadata-Flavor:Google header/],
     ['wrong Metadata-Flavor', { ...FLAVOR, 'metadata-flavor': 'google' }, /Missing Metadata-Flavor/],
     ['a web page', { ...FLAVOR, origin: 'http://localhost:3000' }, /Origin/],
-    ['a relay', { ...FLAVOR, 'x-forwarded-for': '203.0.113.7' }, /X-Forwarded-For/],
+    ['a relay', { ...FLAVOR, 'x-forwarded-for': '203.0.113.7' }, /relayed through another proxy \(x-forwarded-for\)/],
+    ['a relay (Forwarded)', { ...FLAVOR, forwarded: 'for=203.0.113.7' }, /\(forwarded\)/],
+    ['a relay (Via)', { ...FLAVOR, via: '1.1 relay' }, /\(via\)/],
+    ['a relay (X-Real-IP)', { ...FLAVOR, 'x-real-ip': '203.0.113.7' }, /\(x-real-ip\)/],
     ['DNS rebinding', { ...FLAVOR, host: 'attacker.example:8765' }, /not a loopback name/],
   ];
   const paths = [METADATA_PATHS.root, METADATA_PATHS.serviceAccounts, `${METADATA_PATHS.defaultAccount}?recursive=true`, METADATA_PATHS.token, PRINCIPAL_TOKEN, METADATA_PATHS.projectId];
@@ -130,6 +133,7 @@ t.test('what Python google-auth reads: the root, the account by either name, its
     t.same(recursive.json(), info);
     const listing = await get(base);
     t.equal(listing.body, 'aliases\nemail\nscopes\ntoken\n', `${account}/ lists what is served below it`);
+    t.equal((await get(`${base}?recursive=true&recursive=true`)).body, 'aliases\nemail\nscopes\ntoken\n', 'a repeated recursive is not true (and no 500)');
     t.match(listing.headers['content-type'], /^application\/text/);
     t.equal((await get(`${base}email`)).body, PRINCIPAL);
     t.equal((await get(`${base}aliases`)).body, 'default\n');

@@ -6,8 +6,10 @@
 // server does: `Metadata-Flavor: Google` required (a plain browser request or
 // a naive SSRF cannot add it; every client we serve sends it, the root ping of
 // Python's google-auth too), requests with an `Origin` (browser pages) or
-// `X-Forwarded-For` (relayed through another proxy) refused, a loopback `Host`
-// only (no DNS rebinding), and no CORS.
+// a relay's header (`X-Forwarded-For`, `Forwarded`, `Via`, …: relayed through
+// another proxy) refused, and a loopback `Host` only (no DNS rebinding). A
+// browser preflight may still be answered by the proxy's CORS handling, but
+// the request it announces carries `Origin` and is refused.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allowedHostSet, hostOnly } from '../guard/local-safety.ts';
@@ -27,10 +29,14 @@ export function refuseForeignMetadataRequests(app: FastifyInstance, listenHost: 
   });
 }
 
+/** Headers a relay adds; no Google SDK sends one. */
+const RELAY_HEADERS = ['x-forwarded-for', 'forwarded', 'via', 'x-real-ip', 'x-forwarded-host'];
+
 function refusalReason(request: FastifyRequest, loopbackHosts: Set<string> | 'any'): string | undefined {
   const headers = request.headers;
   if (headers['metadata-flavor'] !== 'Google') return 'Missing Metadata-Flavor:Google header.';
-  if (headers['x-forwarded-for'] !== undefined) return 'Requests relayed with X-Forwarded-For are refused.';
+  const relayed = RELAY_HEADERS.find((name) => headers[name] !== undefined);
+  if (relayed !== undefined) return `Requests relayed through another proxy (${relayed}) are refused.`;
   if (headers.origin !== undefined) return 'Requests from web pages (with an Origin header) are refused.';
   const host = hostOnly(headers.host ?? '');
   if (loopbackHosts !== 'any' && !loopbackHosts.has(host)) return `Host "${host}" is not a loopback name.`;

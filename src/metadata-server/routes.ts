@@ -66,7 +66,7 @@ export async function metadataServerRoutes(app: FastifyInstance, options: Metada
     },
   };
   app.get(`${ACCOUNTS}/:account/`, ACCOUNT_ROUTE, async (request: AccountRequest, reply) =>
-    request.query.recursive?.toLowerCase() === 'true' ? json(reply, accountInfo(await principalEmail())) : text(reply, ACCOUNT_LISTING),
+    isTrue(request.query.recursive) ? json(reply, accountInfo(await principalEmail())) : text(reply, ACCOUNT_LISTING),
   );
   app.get(`${ACCOUNTS}/:account/aliases`, ACCOUNT_ROUTE, (_request, reply) => text(reply, `${DEFAULT_ACCOUNT}\n`));
   app.get(`${ACCOUNTS}/:account/scopes`, ACCOUNT_ROUTE, (_request, reply) => text(reply, ACCOUNT_SCOPES.map((scope) => `${scope}\n`).join('')));
@@ -103,4 +103,9 @@ export async function metadataServerRoutes(app: FastifyInstance, options: Metada
 
 function unavailable(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(503).type('text/plain').send(message);
+}
+
+/** `?recursive=true` as the metadata server reads it; a repeated key (an array) is not. */
+function isTrue(value: unknown): boolean {
+  return typeof value === 'string' && value.toLowerCase() === 'true';
 }
