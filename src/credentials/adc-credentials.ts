@@ -126,12 +126,14 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     peek: () => cache.peek(),
     lastError: () => cache.lastError(),
     projectId,
-    describe: () =>
-      source.use(async (auth) => {
+    describe: async () => {
+      // The project as requests get it (kept once known), not a lookup of its own.
+      const project = await projectId().catch(() => undefined);
+      return source.use(async (auth) => {
         const authClient = await client(auth);
-        const project = await auth.getProjectId().catch(() => undefined);
-        return { type: credentialType(authClient), projectId: project ?? undefined, quotaProject: authClient.quotaProjectId ?? undefined };
-      }),
+        return { type: credentialType(authClient), projectId: project, quotaProject: authClient.quotaProjectId ?? undefined };
+      });
+    },
     principalEmail: () => source.principalEmail(),
     close: stopFollowing,
   };

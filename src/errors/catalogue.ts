@@ -24,6 +24,17 @@ const PERMISSION_HELP =
 export const SUPPORTED_PATHS =
   'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items, and GET /v1/models (also without /v1)';
 
+/** The most items a list page holds, as OpenAI's list endpoints allow (`limit`). */
+export const MAX_LIST_LIMIT = 100;
+
+/** How much of a client's value (a header, a path, an id) an error message quotes. */
+export const MAX_ECHOED_CHARS = 64;
+
+/** A client's value as a message quotes it: enough to recognise, never a whole header's or query's worth. */
+export function echoed(value: string): string {
+  return value.length > MAX_ECHOED_CHARS ? `${value.slice(0, MAX_ECHOED_CHARS)}…` : value;
+}
+
 type Message = string | ((detail: string) => string);
 
 export const ERROR_CATALOGUE = {
@@ -40,24 +51,24 @@ export const ERROR_CATALOGUE = {
   unsupported_input: [400, (problem) => problem],
   request_too_large: [413, 'Request body is larger than the limit (see PROXY_BODY_LIMIT_MB).'],
   unsupported_media_type: [415, 'Send the request body as JSON with Content-Type: application/json.'],
-  unsupported_content_encoding: [415, (encoding) => `Send the request body uncompressed: Content-Encoding "${encoding}" is not supported.`],
-  unsupported_charset: [415, (charset) => `Send the request body as UTF-8 JSON: charset "${charset}" is not supported.`],
-  unsupported_path: [404, (request) => `${request} is not supported by this proxy. Supported: ${SUPPORTED_PATHS}.`],
-  model_not_found: [404, (id) => `The model "${id}" is not listed by this proxy. Any model ID is still forwarded to Vertex AI.`],
+  unsupported_content_encoding: [415, (encoding) => `Send the request body uncompressed: Content-Encoding "${echoed(encoding)}" is not supported.`],
+  unsupported_charset: [415, (charset) => `Send the request body as UTF-8 JSON: charset "${echoed(charset)}" is not supported.`],
+  unsupported_path: [404, (request) => `${echoed(request)} is not supported by this proxy. Supported: ${SUPPORTED_PATHS}.`],
+  model_not_found: [404, (id) => `The model "${echoed(id)}" is not listed by this proxy. Any model ID is still forwarded to Vertex AI.`],
   // The Responses API: as OpenAI answers, a missing reference in a request is a 400 naming its field
-  previous_response_not_found: [400, (id) => `Previous response with id '${id}' not found.`, 'previous_response_id'],
-  item_not_found: [400, (id) => `Item with id '${id}' not found.`, 'input'],
-  response_not_found: [404, (id) => `Response with id '${id}' not found.`],
+  previous_response_not_found: [400, (id) => `Previous response with id '${echoed(id)}' not found.`, 'previous_response_id'],
+  item_not_found: [400, (id) => `Item with id '${echoed(id)}' not found.`, 'input'],
+  response_not_found: [404, (id) => `Response with id '${echoed(id)}' not found.`],
   // The query of GET /v1/responses/{id}/input_items, one code per key so each names its param
-  invalid_limit: [400, (value) => `Invalid 'limit': '${value}'. Expected an integer from 1 to 100.`, 'limit'],
-  invalid_order: [400, (value) => `Invalid 'order': '${value}'. Supported values are 'asc' and 'desc'.`, 'order'],
+  invalid_limit: [400, (value) => `Invalid 'limit': '${echoed(value)}'. Expected an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit'],
+  invalid_order: [400, (value) => `Invalid 'order': '${echoed(value)}'. Supported values are 'asc' and 'desc'.`, 'order'],
   invalid_after: [400, (problem) => `Invalid 'after': ${problem}.`, 'after'],
   // The query of GET /v1/responses/{id}
-  invalid_stream: [400, (value) => `Invalid 'stream': '${value}'. Expected 'true' or 'false'.`, 'stream'],
-  invalid_starting_after: [400, (value) => `Invalid 'starting_after': '${value}'. Expected a non-negative integer.`, 'starting_after'],
+  invalid_stream: [400, (value) => `Invalid 'stream': '${echoed(value)}'. Expected 'true' or 'false'.`, 'stream'],
+  invalid_starting_after: [400, (value) => `Invalid 'starting_after': '${echoed(value)}'. Expected a non-negative integer.`, 'starting_after'],
   // Local safety
-  host_not_allowed: [403, (host) => `Host "${host}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it (or, for /metrics, send PROXY_API_KEY).`],
-  origin_not_allowed: [403, (origin) => `Origin "${origin}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],
+  host_not_allowed: [403, (host) => `Host "${echoed(host)}" is not allowed. Add it to PROXY_ALLOWED_HOSTS to serve it (or, for /metrics, send PROXY_API_KEY).`],
+  origin_not_allowed: [403, (origin) => `Origin "${echoed(origin)}" is not allowed. Add it to PROXY_CORS_ORIGINS to serve it.`],
   invalid_preflight: [400, 'OPTIONS is only answered as a CORS preflight (Origin and Access-Control-Request-Method).'],
   invalid_api_key: [401, 'Missing or wrong API key for this proxy (see PROXY_API_KEY).'],
   // Credentials

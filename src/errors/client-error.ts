@@ -6,11 +6,17 @@ import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody, ProxyError } from './proxy-error.ts';
 
+/** `error` as Node writes it without Fastify: its status, headers and JSON body. */
+function errorPayload(error: ProxyError): { status: number; headers: Record<string, string | number>; body: string } {
+  const body = JSON.stringify(errorBody(error));
+  return { status: error.statusCode, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }, body };
+}
+
 /** `error` as a whole HTTP response, for a socket no request object was made for. */
 function rawErrorResponse(error: ProxyError): string {
-  const body = JSON.stringify(errorBody(error));
-  const status = error.statusCode;
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  const { status, headers, body } = errorPayload(error);
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`;
 }
 
 /** A whole HTTP response for a parser error code. */
@@ -33,10 +39,8 @@ export function answerProtocolEdges(server: Server): void {
   });
   // An Expect other than 100-continue (Node would answer 417 with no body).
   server.on('checkExpectation', (_request, response) => {
-    const error = new ProxyError('expectation_failed');
-    const body = JSON.stringify(errorBody(error));
-    response.writeHead(error.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
-    response.end(body);
+    const { status, headers, body } = errorPayload(new ProxyError('expectation_failed'));
+    response.writeHead(status, headers).end(body);
   });
 }
 

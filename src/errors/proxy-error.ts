@@ -29,11 +29,6 @@ export class ProxyError<C extends ErrorCode = ErrorCode> extends Error {
   }
 }
 
-/** A client's value as an error message quotes it: enough to recognise, never a whole header's or query's worth. */
-export function echoed(value: string): string {
-  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
-}
-
 /** A path the proxy does not serve, named as the request named it (method and path, without the query). */
 export function unsupportedPath(request: { readonly method: string; readonly url: string }): ProxyError {
   return new ProxyError('unsupported_path', `${request.method} ${request.url.split('?', 1)[0]}`);

@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { echoed, ProxyError } from '../errors/proxy-error.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 import { scanJsonBody, type ScannedBody } from './json-scan.ts';
 
 export class JsonBody {
@@ -48,12 +48,12 @@ async function jsonOnly(app: FastifyInstance, options: { bodyLimit: number }): P
  */
 function assertPlainUtf8(headers: IncomingHttpHeaders): void {
   const encoding = headers['content-encoding']?.trim();
-  if (encoding && encoding.toLowerCase() !== 'identity') throw new ProxyError('unsupported_content_encoding', echoed(encoding));
+  if (encoding && encoding.toLowerCase() !== 'identity') throw new ProxyError('unsupported_content_encoding', encoding);
   const contentType = headers['content-type'];
   if (contentType === undefined || !contentType.includes(';')) return;
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
   // ASCII is UTF-8 too; an empty label names nothing else.
-  if (charset !== undefined && !/^(utf-?8|(us-)?ascii|)$/i.test(charset)) throw new ProxyError('unsupported_charset', echoed(charset));
+  if (charset !== undefined && !/^(utf-?8|(us-)?ascii|)$/i.test(charset)) throw new ProxyError('unsupported_charset', charset);
 }
 
 export const jsonBodies = fp(jsonOnly, { name: 'json-bodies' });

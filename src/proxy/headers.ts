@@ -90,6 +90,9 @@ export function clientResponseHeaders<H extends IncomingHttpHeaders>(upstream: H
     }
   }
   if (!stream) return (headers ?? upstream) as H;
-  return { ...(headers ?? upstream), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as unknown as H;
+  return { ...(headers ?? upstream), ...UNBUFFERED_STREAM_HEADERS } as unknown as H;
 }
+
+/** What every event stream the proxy sends carries, so no cache or fronting proxy holds it back. */
+export const UNBUFFERED_STREAM_HEADERS = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const;
 

@@ -3,6 +3,7 @@
 // a failure: each is logged at debug level and counted. The type comes from
 // the client, so only known names become metric labels; the rest is `other`.
 
+import { echoed } from '../errors/catalogue.ts';
 import type { DroppedFeature } from './request.ts';
 
 /** OpenAI's built-in tool types and the items they leave in a conversation. */
@@ -59,6 +60,6 @@ export interface DroppedReport {
 export function reportDropped(dropped: readonly DroppedFeature[], report: DroppedReport): void {
   if (dropped.length === 0) return;
   for (const feature of dropped) report.count?.(feature.kind, droppedLabel(feature.type));
-  const names = (kind: DroppedFeature['kind']) => [...new Set(dropped.filter((d) => d.kind === kind).map((d) => d.type.slice(0, 64)))];
+  const names = (kind: DroppedFeature['kind']) => [...new Set(dropped.filter((d) => d.kind === kind).map((d) => echoed(d.type)))];
   report.log.debug({ droppedTools: names('tool'), droppedItems: names('item') }, 'responses: built-in tools and items Vertex cannot run were dropped');
 }

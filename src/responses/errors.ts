@@ -1,7 +1,7 @@
 // Errors the translation raises. They are ProxyErrors, so the route renders
 // them with the same OpenAI-shaped body as every other error of the proxy.
 
-import { echoed, ProxyError } from '../errors/proxy-error.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
 
 /** A body the translation cannot read: wrong type, missing field. */
 export function invalidBody(message: string): ProxyError {
@@ -30,12 +30,12 @@ export function responseNotFound(id: string): ProxyError {
 
 /** A bad `limit`, `order` or `after` of GET /v1/responses/{id}/input_items: a 400 naming that key. */
 export function invalidListQuery(key: 'limit' | 'order', value: string): ProxyError {
-  return key === 'limit' ? new ProxyError('invalid_limit', echoed(value)) : new ProxyError('invalid_order', echoed(value));
+  return key === 'limit' ? new ProxyError('invalid_limit', value) : new ProxyError('invalid_order', value);
 }
 
 /** A `stream` or `starting_after` of GET /v1/responses/{id} that is not a boolean or a non-negative integer. */
 export function invalidRetrieveQuery(key: 'stream' | 'starting_after', value: string): ProxyError {
-  return key === 'stream' ? new ProxyError('invalid_stream', echoed(value)) : new ProxyError('invalid_starting_after', echoed(value));
+  return key === 'stream' ? new ProxyError('invalid_stream', value) : new ProxyError('invalid_starting_after', value);
 }
 
 /** An `after` cursor that names no item of the list (or was given more than once). */

@@ -9,8 +9,9 @@
 // (given when the response was stored, so pages and `after` stay stable), a
 // message's text as content parts, a status where the SDK types require one.
 
-import { echoed } from '../errors/proxy-error.ts';
+import { echoed, MAX_LIST_LIMIT } from '../errors/catalogue.ts';
 import { invalidAfter, invalidListQuery } from './errors.ts';
+import { queryFields, queryInteger } from './validate.ts';
 import { randomId, type IdPrefix, type IdSource } from './ids.ts';
 import type { InputItem } from './types.ts';
 
@@ -31,7 +32,6 @@ export interface InputItemList {
 
 /** As OpenAI's defaults: newest first, 20 a page. */
 export const DEFAULT_LIST_QUERY: ListQuery = { order: 'desc', limit: 20, after: undefined };
-export const MAX_LIST_LIMIT = 100;
 
 const PREFIXES: Readonly<Record<string, IdPrefix>> = {
   message: 'msg',
@@ -59,11 +59,10 @@ export function withItemIds(items: readonly InputItem[], newId: IdSource = rando
 
 /** The query keys of the list; `include` and any other key are accepted and ignored. */
 export function parseListQuery(query: unknown): ListQuery {
-  const fields = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
-  const { limit, order, after } = fields;
+  const { limit, order, after } = queryFields(query);
   const parsed = { ...DEFAULT_LIST_QUERY };
   if (limit !== undefined) {
-    const n = typeof limit === 'string' && /^[0-9]+$/.test(limit) ? Number(limit) : NaN;
+    const n = queryInteger(limit);
     if (!(n >= 1 && n <= MAX_LIST_LIMIT)) throw invalidListQuery('limit', String(limit));
     parsed.limit = n;
   }

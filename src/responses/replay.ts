@@ -7,17 +7,9 @@
 // shows the text. The numbering is the replay's own, from 0; `starting_after`
 // leaves out the events up to that number.
 
-import type { OutputItem, OutputMessage, OutputReasoning, ResponseObject, ResponseStatus, StreamEvent } from './response-types.ts';
-import { callDoneEvent, partDoneEvents, summaryDoneEvents } from './done-events.ts';
+import type { OutputItem, OutputMessage, OutputReasoning, ResponseObject, StreamEvent } from './response-types.ts';
+import { callDoneEvent, partDoneEvents, startEvents, summaryDoneEvents, terminalEvent } from './event-builders.ts';
 import { EventWriter } from './sse.ts';
-
-const TERMINAL: Readonly<Record<ResponseStatus, string | undefined>> = {
-  completed: 'response.completed',
-  incomplete: 'response.incomplete',
-  failed: 'response.failed',
-  // Only finished responses are stored; an unfinished one has no ending to tell.
-  in_progress: undefined,
-};
 
 /**
  * The replay's frames one event at a time, ready to write: those numbered
@@ -40,18 +32,16 @@ export function replayFrames(response: ResponseObject, startingAfter?: number): 
 
 /** Every event of the replay, in order, before numbering. The stored object is not changed. */
 export function replayEvents(response: ResponseObject): StreamEvent[] {
-  const started = { ...response, status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
-  const events: StreamEvent[] = [
-    { type: 'response.created', response: started },
-    { type: 'response.in_progress', response: started },
-  ];
+  const started: ResponseObject = { ...response, status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
+  const events = startEvents(started);
   response.output.forEach((item, at) => {
     events.push({ type: 'response.output_item.added', output_index: at, item: opened(item) });
     events.push(...itemBody(item, at));
     events.push({ type: 'response.output_item.done', output_index: at, item });
   });
-  const terminal = TERMINAL[response.status];
-  if (terminal !== undefined) events.push({ type: terminal, response });
+  // Only finished responses are stored; each has its ending to tell.
+  const terminal = terminalEvent(response);
+  if (terminal !== undefined) events.push(terminal);
   return events;
 }
 

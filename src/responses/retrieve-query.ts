@@ -5,6 +5,7 @@
 // an answer the client did not ask for. `include` and other keys are ignored.
 
 import { invalidRetrieveQuery } from './errors.ts';
+import { queryFields, queryInteger } from './validate.ts';
 
 export interface RetrieveQuery {
   stream: boolean;
@@ -13,15 +14,14 @@ export interface RetrieveQuery {
 }
 
 export function parseRetrieveQuery(query: unknown): RetrieveQuery {
-  const fields = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
-  const { stream, starting_after: after } = fields;
+  const { stream, starting_after: after } = queryFields(query);
   const parsed: RetrieveQuery = { stream: false, startingAfter: undefined };
   if (stream !== undefined) {
     if (stream !== 'true' && stream !== 'false') throw invalidRetrieveQuery('stream', String(stream));
     parsed.stream = stream === 'true';
   }
   if (after !== undefined) {
-    const n = typeof after === 'string' && /^[0-9]+$/.test(after) ? Number(after) : NaN;
+    const n = queryInteger(after);
     if (!Number.isSafeInteger(n)) throw invalidRetrieveQuery('starting_after', String(after));
     parsed.startingAfter = n;
   }

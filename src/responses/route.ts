@@ -17,6 +17,7 @@ import { serveNative } from './native-call.ts';
 import { replayFrameStream } from './replay.ts';
 import { parseRetrieveQuery } from './retrieve-query.ts';
 import { SSE_HEADERS } from './sse.ts';
+import type { StoredResponse } from './store.ts';
 import { serveTranslated, type TranslatedOptions } from './translated-call.ts';
 
 export type ResponsesRouteOptions = TranslatedOptions;
@@ -49,9 +50,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
 
   async function retrieve(request: FastifyRequest<ById>, reply: FastifyReply): Promise<unknown> {
     const query = parseRetrieveQuery(request.query);
-    const id = idOf(request);
-    const stored = store.get(id);
-    if (stored === undefined) throw responseNotFound(id);
+    const stored = storedOf(request);
     if (!query.stream) return stored.response;
     request.record.stream = true;
     // Frame by frame, as the client reads: the frames together are a few times the stored response's size.
@@ -60,10 +59,15 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
 
   async function listInput(request: FastifyRequest<ById>): Promise<unknown> {
     const query = parseListQuery(request.query);
+    return inputItemsPage(storedOf(request).input, query);
+  }
+
+  /** The stored response the path names; 404 when the store does not hold it. */
+  function storedOf(request: FastifyRequest<ById>): StoredResponse {
     const id = idOf(request);
     const stored = store.get(id);
     if (stored === undefined) throw responseNotFound(id);
-    return inputItemsPage(stored.input, query);
+    return stored;
   }
 
   async function remove(request: FastifyRequest<ById>): Promise<unknown> {

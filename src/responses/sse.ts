@@ -4,10 +4,11 @@
 // `event:` + `data:` frames with an increasing `sequence_number`.
 
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { UNBUFFERED_STREAM_HEADERS } from '../proxy/headers.ts';
 import type { StreamEvent } from './response-types.ts';
 
 /** The headers of every Responses event stream the proxy writes. */
-export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const;
+export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', ...UNBUFFERED_STREAM_HEADERS } as const;
 
 export class EventWriter {
   #sequence = 0;

@@ -9,7 +9,7 @@
 // signature back.
 
 import type { ChatToolCallDelta } from './chat-types.ts';
-import { callDoneEvent, partDoneEvents, summaryDoneEvents } from './done-events.ts';
+import { callDoneEvent, partDoneEvents, summaryDoneEvents } from './event-builders.ts';
 import { signatureItem, toolCallItem, type Resolved } from './output.ts';
 import type { ItemStatus, OutputItem, OutputMessage, OutputReasoning, StreamEvent } from './response-types.ts';
 import { signatureOf } from './signatures.ts';

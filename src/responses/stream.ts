@@ -9,6 +9,7 @@
 
 import { ProxyError } from '../errors/proxy-error.ts';
 import type { ChatCompletionChunk } from './chat-types.ts';
+import { startEvents, terminalEvent } from './event-builders.ts';
 import { finalStatus, resolveContext, responseObject, responseUsage, type AnswerContext, type Resolved } from './output.ts';
 import type { ResponseObject, ResponseUsage } from './response-types.ts';
 import { signatureOf } from './signatures.ts';
@@ -50,9 +51,7 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
   const start = (): void => {
     if (started) return;
     started = true;
-    const response = responseObject(ctx, 'in_progress', []);
-    writer.emit({ type: 'response.created', response });
-    writer.emit({ type: 'response.in_progress', response });
+    for (const event of startEvents(responseObject(ctx, 'in_progress', []))) writer.emit(event);
   };
 
   const complete = (): void => {
@@ -60,14 +59,16 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
     const { status, incompleteReason } = finalStatus(finishReason);
     items.finish(status === 'completed' ? 'completed' : 'incomplete');
     final = responseObject(ctx, status, items.output, { usage: usage ?? responseUsage(null), incompleteReason });
-    writer.emit({ type: status === 'completed' ? 'response.completed' : 'response.incomplete', response: final });
+    const end = terminalEvent(final);
+    if (end !== undefined) writer.emit(end);
   };
 
   const failWith = (code: string, message: string): void => {
     if (final !== undefined) return;
     start();
     final = responseObject(ctx, 'failed', items.output, { usage: usage ?? null, error: { code, message } });
-    writer.emit({ type: 'response.failed', response: final });
+    const end = terminalEvent(final);
+    if (end !== undefined) writer.emit(end);
   };
 
   const onChunk = (chunk: ChatCompletionChunk): void => {

@@ -63,3 +63,13 @@ export function requireShallow(value: unknown, depth = 0): void {
   const children = Array.isArray(value) ? value : Object.values(value);
   for (const child of children) requireShallow(child, depth + 1);
 }
+
+/** A query string as Fastify hands it over: an object of strings, arrays for repeated keys. */
+export function queryFields(query: unknown): Record<string, unknown> {
+  return typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
+}
+
+/** A query value of decimal digits as a number; NaN for anything else, a repeated key included. */
+export function queryInteger(value: unknown): number {
+  return typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+}

@@ -1,8 +1,31 @@
-// The events that close a piece of output, written alike by the live stream
-// (stream-items.ts) and the replay of a stored response (replay.ts): a client
-// must not tell the two apart by how a part, a summary or a call ends.
+// Events written alike by the live stream (stream.ts, stream-items.ts) and
+// the replay of a stored response (replay.ts): a client must not tell the two
+// apart by how a response starts and ends, or how a part, a summary or a call
+// ends.
 
-import type { OutputCustomToolCall, OutputFunctionCall, OutputRefusal, OutputText, StreamEvent } from './response-types.ts';
+import type { OutputCustomToolCall, OutputFunctionCall, OutputRefusal, OutputText, ResponseObject, ResponseStatus, StreamEvent } from './response-types.ts';
+
+const TERMINAL_EVENT: Readonly<Record<ResponseStatus, string | undefined>> = {
+  completed: 'response.completed',
+  incomplete: 'response.incomplete',
+  failed: 'response.failed',
+  // Not an ending.
+  in_progress: undefined,
+};
+
+/** A response begins: `response.created`, then `response.in_progress`, both with it as it stands. */
+export function startEvents(response: ResponseObject): StreamEvent[] {
+  return [
+    { type: 'response.created', response },
+    { type: 'response.in_progress', response },
+  ];
+}
+
+/** A response ends: the event its status calls for; undefined while it is in progress. */
+export function terminalEvent(response: ResponseObject): StreamEvent | undefined {
+  const type = TERMINAL_EVENT[response.status];
+  return type === undefined ? undefined : { type, response };
+}
 
 interface PartPlace {
   readonly item_id: string;
