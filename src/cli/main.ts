@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { silenceMetadataLookupWarnings } from '../observability/process-warnings.ts';
 import { listenFailure } from '../server/listen-errors.ts';
+import { EXIT_CONFIG, EXIT_USAGE } from '../server/exit-codes.ts';
 import { detectShell, openAIVariables, renderEnv, SHELLS, type Shell } from './env.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import { healthcheck } from './healthcheck.ts';
@@ -163,7 +164,6 @@ main(process.argv.slice(2)).then(
     }
     const known = err instanceof ConfigError || err instanceof UsageError;
     process.stderr.write(`vertex-openai-proxy: ${known ? (err as Error).message : String((err as Error).stack ?? err)}\n`);
-    // 78 (EX_CONFIG) for bad settings, 64 (EX_USAGE) for bad command lines.
-    process.exitCode = err instanceof ConfigError ? 78 : known ? 64 : 1;
+    process.exitCode = err instanceof ConfigError ? EXIT_CONFIG : known ? EXIT_USAGE : 1;
   },
 );

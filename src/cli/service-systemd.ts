@@ -3,6 +3,7 @@
 // session (default.target), restarts on failure, and logs to the journal.
 
 import { join } from 'node:path';
+import { EXIT_CONFIG, EXIT_USAGE } from '../server/exit-codes.ts';
 import { SERVICE_NAME, type ServiceSpec } from './service-spec.ts';
 
 export const UNIT_NAME = `${SERVICE_NAME}.service`;
@@ -13,8 +14,8 @@ export function systemdUnitPath(env: Readonly<Record<string, string | undefined>
   return join(configHome, 'systemd', 'user', UNIT_NAME);
 }
 
-/** Exit codes a restart cannot fix: a bad command line (64) or bad settings (78). */
-const NO_RESTART_EXIT_CODES = [64, 78];
+/** Exit codes a restart cannot fix: a bad command line or bad settings. */
+const NO_RESTART_EXIT_CODES = [EXIT_USAGE, EXIT_CONFIG];
 
 export function renderSystemdUnit(spec: ServiceSpec): string {
   const environment = Object.entries(spec.environment).map(([name, value]) => `Environment=${quote(`${name}=${value}`)}`);

@@ -1,12 +1,12 @@
 // Why the daemon could not listen, in one line that names the setting to
 // change, with an exit code of its own: no stack trace for a port that is taken.
 
-/** EX_TEMPFAIL: worth trying again later (a service manager retries). */
-const EX_TEMPFAIL = 75;
+import { EXIT_CONFIG, EXIT_TEMPFAIL } from './exit-codes.ts';
+
 /** The port may be free later. */
-export const EXIT_PORT_IN_USE = EX_TEMPFAIL;
-/** EX_CONFIG: HOST or PORT cannot work on this machine as set. */
-export const EXIT_BAD_LISTEN_SETTING = 78;
+export const EXIT_PORT_IN_USE = EXIT_TEMPFAIL;
+/** HOST or PORT cannot work on this machine as set. */
+export const EXIT_BAD_LISTEN_SETTING = EXIT_CONFIG;
 
 export interface ListenFailure {
   readonly message: string;
@@ -26,7 +26,7 @@ export function listenFailure(err: unknown): ListenFailure | undefined {
   const e = (typeof err === 'object' && err !== null ? err : {}) as ListenError;
   if (e.syscall === 'getaddrinfo' && typeof e.hostname === 'string') {
     // EAI_AGAIN: the resolver did not answer, and may later.
-    const exitCode = e.code === 'EAI_AGAIN' ? EX_TEMPFAIL : EXIT_BAD_LISTEN_SETTING;
+    const exitCode = e.code === 'EAI_AGAIN' ? EXIT_TEMPFAIL : EXIT_BAD_LISTEN_SETTING;
     return { message: `the host name ${e.hostname} does not resolve on this machine; set HOST or --host (default 127.0.0.1)`, exitCode };
   }
   if (e.syscall !== 'listen') return undefined;
