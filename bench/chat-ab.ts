@@ -8,7 +8,9 @@
 //              as JSON: [{"name":"arena","nodeArgs":["--max-semi-space-size=8"],"env":{"MALLOC_ARENA_MAX":"2"}}]
 
 import type { ChildProcess } from 'node:child_process';
-import { buildDist, chatLoad, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
+import { spawnFloor } from './floor-process.ts';
+import { chatLoad, stop, Upstream } from './processes.ts';
+import { buildDist, spawnProxy } from './proxy-process.ts';
 import { median } from './stats.ts';
 
 const rounds = Number(process.argv[2] ?? 5);

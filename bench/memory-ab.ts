@@ -11,8 +11,10 @@
 //               back-to-back bursts of one process, whose garbage waits for V8's next full collection
 
 import type { ChildProcess } from 'node:child_process';
-import { statusMb } from './proc.ts';
-import { chatLoad, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, Upstream } from './processes.ts';
+import { spawnFloor } from './floor-process.ts';
+import { resetPeakRss, statusMb } from './proc.ts';
+import { chatLoad, runChild, stop, Upstream } from './processes.ts';
+import { spawnProxy } from './proxy-process.ts';
 import { BENCH_MODEL } from './protocol.ts';
 import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import type { StreamResult } from './streams.ts';

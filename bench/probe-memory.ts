@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { buildDist } from './processes.ts';
+import { buildDist } from './proxy-process.ts';
 import { IMAGE_NODE_OPTIONS } from './image-settings.ts';
 
 const REPORT_AT_EXIT =

@@ -1,7 +1,8 @@
-// What a process holds right now, read from /proc (Linux): resident memory and
-// open file descriptors, sampled on a timer for the soak's trends.
+// What a process holds right now, read from /proc (Linux): resident memory
+// (and its peak, which can be reset), CPU time and open file descriptors,
+// sampled on a timer for the soak's trends.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** A memory field of /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile…) in MB; NaN when absent. */
 export function statusMb(pid: number, field: string): number {
@@ -68,4 +69,19 @@ export function slopePerMinute(points: readonly { t: number; y: number }[]): num
     den += (p.t - meanT) ** 2;
   }
   return den === 0 ? Number.NaN : (num / den) * 60;
+}
+
+/** Resets a process's peak RSS (Linux clear_refs 5); false where not permitted. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak resident set size (VmHWM) in MB since start or the last reset. */
+export function peakRssMb(pid: number): number {
+  return statusMb(pid, 'VmHWM');
 }

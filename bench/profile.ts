@@ -11,7 +11,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadResult } from './load.ts';
-import { runChild, spawnFloor, spawnProxy, stop, Upstream, workDir } from './processes.ts';
+import { spawnFloor } from './floor-process.ts';
+import { runChild, stop, Upstream, workDir } from './processes.ts';
+import { spawnProxy } from './proxy-process.ts';
 import { BENCH_MODEL } from './protocol.ts';
 import type { StreamResult } from './streams.ts';
 

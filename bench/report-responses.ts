@@ -4,18 +4,14 @@
 // image runs it: with Node's defaults the young generation's size swings the
 // peaks too much for their ratio to mean anything.
 
-import type { PathName, Report } from './report.ts';
+import { fixed, met, type Of, type PathName, type Report } from './report-types.ts';
 import type { StreamResult } from './streams.ts';
-
-type Of = <T>(results: Map<PathName, T[]>, name: PathName, pick: (result: T) => number) => number;
-type Fixed = (value: number, digits: number) => string;
-type Met = (ok: boolean) => string;
 
 const PASSTHROUGH: PathName = 'proxy-image';
 const TRANSLATED: PathName = 'proxy-responses';
 
 /** Rows for the targets table; none when the run had no translated path. */
-export function responsesTargets(report: Report, of: Of, fixed: Fixed, met: Met): string[][] {
+export function responsesTargets(report: Report, of: Of): string[][] {
   if (!report.streams.has(TRANSLATED)) return [];
   const s = report.settings;
   const streams = (name: PathName, pick: (r: StreamResult & { peakRssMb: number }) => number) => of(report.streams, name, pick);
@@ -35,7 +31,7 @@ export function responsesTargets(report: Report, of: Of, fixed: Fixed, met: Met)
 }
 
 /** A table of the translated streams beside the passthrough ones. */
-export function responsesSection(report: Report, of: Of, fixed: Fixed): string[] {
+export function responsesSection(report: Report, of: Of): string[] {
   if (!report.streams.has(TRANSLATED)) return [];
   const s = report.settings;
   const rows: string[] = [];

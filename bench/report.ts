@@ -1,56 +1,12 @@
 // Turns the measurements into the markdown that is printed and written to
-// bench/results.md: the targets first, then every figure per path.
+// bench/results.md: the targets first, then every figure per path. The floor
+// and the Responses API streams have sections of their own.
 
 import { IMAGE_SETTINGS_TEXT } from './image-settings.ts';
 import type { LoadResult } from './load.ts';
+import { floorSection } from './report-floor.ts';
 import { responsesSection, responsesTargets } from './report-responses.ts';
-import type { StreamResult } from './streams.ts';
-
-export type PathName = 'direct' | 'proxy' | 'proxy-responses' | 'proxy-warn' | 'proxy-image' | 'nginx' | 'floor-stack' | 'floor-node' | 'floor-stack-image';
-
-
-export interface TokenRun {
-  lifetimeSeconds: number;
-  loadSeconds: number;
-  requests: number;
-  failed: number;
-  tokenFetches: number;
-  /** Shortest time between two consecutive token fetches. */
-  minGapSeconds: number;
-  expiredTokensSent: number;
-  unknownTokensSent: number;
-}
-
-export interface Report {
-  settings: {
-    rounds: number;
-    loadSeconds: number;
-    streamRounds: number;
-    streams: number;
-    streamChunks: number;
-    streamIntervalMs: number;
-    ttfbStreams: number;
-    coldStarts: number;
-  };
-  machine: {
-    cores: number;
-    cpu: string;
-    node: string;
-    nginx: string | undefined;
-    loadAtStart: number;
-    loadAtEnd: number;
-    date: string;
-    quick: boolean;
-    commit: string;
-  };
-  paths: PathName[];
-  chat: Record<number, Map<PathName, LoadResult[]>>;
-  ttfb: Map<PathName, StreamResult[]>;
-  streams: Map<PathName, (StreamResult & { peakRssMb: number })[]>;
-  tokens: TokenRun;
-  /** Spawn to first /readyz 200, per entry point. */
-  coldStartMs: { dist: number[]; src: number[] };
-}
+import { fixed, met, type PathName, type Report } from './report-types.ts';
 
 const COLUMNS: [PathName, string][] = [
   ['direct', 'direct'],
@@ -153,7 +109,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
       `${fixed(coldSrc, 0)} ms (median of ${report.coldStartMs.src.length}: ${report.coldStartMs.src.map((ms) => fixed(ms, 0)).join(', ')})`,
       met(coldSrc <= 500),
     ],
-    ...responsesTargets(report, of, fixed, met),
+    ...responsesTargets(report, of),
   ];
 
   const m = report.machine;
@@ -178,7 +134,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     ...rows,
     '',
     failures.length ? `Failed requests: ${failures.join('; ')}.` : 'Failed requests: none.',
-    ...responsesSection(report, of, fixed),
+    ...responsesSection(report, of),
     ...floorSection(report, of),
     '',
     '## Setup',
@@ -189,55 +145,6 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     '- Tokens: a proxy started with 10 s tokens under constant load at 16 connections; the fake upstream rejects and counts any expired or unknown token.',
     '',
   ].join('\n');
-}
-
-type Of = <T>(results: Map<PathName, T[]>, name: PathName, pick: Pick<T>) => number;
-
-const FLOORS: [PathName, string][] = [
-  ['proxy', 'this proxy'],
-  ['floor-stack', 'the stack alone (`bench/floor/stack.ts`)'],
-  ['proxy-image', 'this proxy, as the image runs it'],
-  ['floor-stack-image', 'the stack alone, so run'],
-  ['floor-node', 'Node alone (`bench/floor/node.ts`)'],
-  ['nginx', 'nginx'],
-];
-
-/** Chat throughput of the reference servers beside the proxy's, as fractions of nginx's. */
-function floorSection(report: Report, of: Of): string[] {
-  if (!report.chat[16]?.has('floor-stack')) return [];
-  const rows = Object.entries(report.chat).map(([connections, results]) => {
-    const rps = (name: PathName) => of(results, name, (r: LoadResult) => r.rps);
-    const cells = FLOORS.map(([name]) => {
-      if (!results.has(name)) return 'skipped';
-      const versusNginx = results.has('nginx') ? ` (${fixed(rps(name) / rps('nginx'), 2)}×)` : '';
-      return `${fixed(rps(name), 0)}${versusNginx}`;
-    });
-    const cpu = (name: PathName) => of(results, name, (r: LoadResult) => r.cpuUsPerRequest ?? Number.NaN);
-    const cpuCells = FLOORS.map(([name]) => (results.has(name) ? `${fixed(cpu(name), 1)} µs` : 'skipped'));
-    return `| chat, ${connections} connections | ${cells.join(' | ')} |\n| CPU per request | ${cpuCells.join(' | ')} |`;
-  });
-  return [
-    '',
-    '## The floor: what the stack and Node cost before any of our code',
-    '',
-    `Throughput in req/s (and as a fraction of nginx), measured in the same interleaved rounds, and the CPU time (user and system, all threads; summed over nginx's workers) each server spent per request: on a machine whose two cores the load generator and the fake upstream share, throughput moves from run to run, CPU per request much less. The stack alone is Fastify 5 with @fastify/http-proxy, a static token, no logging and no hooks; Node alone is node:http with an undici Pool and no framework. "As the image runs it": with the image's ${IMAGE_SETTINGS_TEXT}.`,
-    '',
-    `| scenario | ${FLOORS.map(([, label]) => label).join(' | ')} |`,
-    `| --- | ${FLOORS.map(() => '---:').join(' | ')} |`,
-    ...rows,
-    ...floorMemory(report, of),
-  ];
-}
-
-/** The stack alone's peak RSS during the concurrent streams, beside the proxy's, both with the image's settings. */
-function floorMemory(report: Report, of: Of): string[] {
-  if (!report.streams.has('floor-stack-image')) return [];
-  const peak = (name: PathName) => fixed(of(report.streams, name, (r: StreamResult & { peakRssMb: number }) => r.peakRssMb), 0);
-  const s = report.settings;
-  return [
-    '',
-    `Memory: during the ${s.streams} concurrent streams, with the image's ${IMAGE_SETTINGS_TEXT}, the stack alone (its upstream pool uncapped, as the proxy's, instead of reply-from's default 128 connections) peaked at ${peak('floor-stack-image')} MB and the proxy at ${peak('proxy-image')} MB.`,
-  ];
 }
 
 function failureNotes(report: Report): string[] {
@@ -263,12 +170,4 @@ function comparison(proxy: number, other: number, compare: Compare): string {
   if (compare === 'ratio') return `${fixed(proxy / other, 2)}×`;
   const delta = proxy - other;
   return `${delta >= 0 ? '+' : '−'}${fixed(Math.abs(delta), 2)} ms`;
-}
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
-}
-
-function met(ok: boolean): string {
-  return ok ? 'yes' : '**no**';
 }

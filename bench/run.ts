@@ -13,10 +13,14 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { LoadResult } from './load.ts';
 import { findNginx, startNginx, type Nginx } from './nginx.ts';
-import { buildDist, chatLoad, peakRssMb, resetPeakRss, runChild, spawnFloor, spawnProxy, stop, stopAll, Upstream, type ProxyEntry, type ProxyProcess } from './processes.ts';
+import { spawnFloor } from './floor-process.ts';
+import { peakRssMb, resetPeakRss } from './proc.ts';
+import { chatLoad, runChild, stop, stopAll, Upstream } from './processes.ts';
+import { buildDist, spawnProxy, type ProxyEntry, type ProxyProcess } from './proxy-process.ts';
 import { BENCH_MODEL, VERTEX_CHAT_PATH } from './protocol.ts';
 import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
-import { renderReport, type Report, type PathName, type TokenRun } from './report.ts';
+import { renderReport } from './report.ts';
+import type { PathName, Report, TokenRun } from './report-types.ts';
 import type { StreamResult, StreamSpec } from './streams.ts';
 import { median } from './stats.ts';
 

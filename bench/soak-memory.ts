@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { BOMB_INFLATED_BYTES, gzipBomb } from './bomb.ts';
 import { IMAGE_ENV, IMAGE_NODE_ARGS } from './image-settings.ts';
 import { errorCode, post, type Answer } from './post.ts';
-import { rssMb } from './proc.ts';
-import { peakRssMb, resetPeakRss, spawnProxy, stop, type Upstream } from './processes.ts';
+import { peakRssMb, resetPeakRss, rssMb } from './proc.ts';
+import { stop, type Upstream } from './processes.ts';
+import { spawnProxy } from './proxy-process.ts';
 import { BENCH_MODEL } from './protocol.ts';
 
 /** As the container image runs it (its NODE_OPTIONS), since the Kubernetes limit is sized from these figures. */

@@ -4,8 +4,7 @@
 // answers invalid_grant or PERMISSION_DENIED makes /readyz 503 with the fix,
 // logged once per change of state, not per request.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GoogleAuth } from 'google-auth-library';
 import t, { type Test } from 'tap';
@@ -17,6 +16,7 @@ import { createProxy } from '../src/server/create-proxy.ts';
 import { sleep, startFakeVertex } from './helpers/fake-vertex.ts';
 import { INVALID_GRANT, PERMISSION_DENIED, startFakeSts, type FakeSts } from './helpers/fake-sts.ts';
 import { CHAT_BODY, JSON_HEADERS, LogCapture } from './helpers/harness.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const POLL_MS = 20;
@@ -39,7 +39,7 @@ interface Rig {
 async function startRig(t: Test, where: 'gcloud' | 'GOOGLE_APPLICATION_CREDENTIALS', initial: string, quotaProject?: string): Promise<Rig> {
   const sts = await startFakeSts();
   const vertex = await startFakeVertex({ isValidToken: (token) => sts.isValid(token) });
-  const home = mkdtempSync(join(tmpdir(), 'vop-adc-'));
+  const home = scratchDir('vop-adc-');
   const adcPath = where === 'gcloud' ? join(home, 'application_default_credentials.json') : join(home, 'service-account.json');
   sts.writeAdcFile(adcPath, { label: initial, quotaProject });
 
@@ -185,8 +185,7 @@ t.test('permission denied on impersonation: /readyz 503 with the reason and the 
 });
 
 t.test('a project lookup that began before the ADC file changed answers its caller but is not kept', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'vop-adc-race-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('vop-adc-race-');
   const file = join(dir, 'adc.json');
   writeFileSync(file, JSON.stringify({ type: 'authorized_user', account: 'first' }));
   const lookups: { auth: number; answer: (project: string) => void }[] = [];

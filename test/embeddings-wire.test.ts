@@ -68,8 +68,7 @@ t.test('a float answer that breaks off after its headers: 502 saying so, as on e
   const h = await startHarness(t);
   h.vertex.next((_req, _body, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"object":"list","data":[{"embedding":[0.1,');
-    setTimeout(() => res.socket?.destroy(), 20);
+    res.write('{"object":"list","data":[{"embedding":[0.1,', () => res.socket?.destroy());
   });
   const res = await post(h, '{"model":"text-embedding-005","input":"a","encoding_format":"base64"}', { path: '/v1/embeddings' });
   t.equal(res.statusCode, 502);

@@ -11,8 +11,9 @@ import { loadConfig } from '../src/config/load.ts';
 import { METADATA_PATHS } from '../src/metadata-server/routes.ts';
 import { runCli } from './helpers/cli.ts';
 import { startDaemonWithFakes } from './helpers/daemon.ts';
-import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
+import { startHarness } from './helpers/harness.ts';
 import { findPythonGoogleAuth, pythonDefaultCredentials } from './helpers/python-google-auth.ts';
+import { fetchPost, post } from './helpers/requests.ts';
 import { scratchDir } from './helpers/scratch-dir.ts';
 
 const FLAVOR = { 'metadata-flavor': 'Google', host: '127.0.0.1:8765' };
@@ -27,7 +28,7 @@ t.test('google-auth-library with GCE_METADATA_HOST=<proxy> gets the proxy\'s own
   const { metadata, vertex } = daemon;
 
   // The proxy uses its token upstream first.
-  const chat = await fetch(`${daemon.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(CHAT_BODY) });
+  const chat = await fetchPost(daemon.url);
   t.equal(chat.status, 200);
   const proxyToken = vertex.last?.headers.authorization?.slice('Bearer '.length);
 
@@ -57,7 +58,7 @@ t.test('Python google-auth with GCE_METADATA_HOST and GCE_METADATA_IP=<proxy> ge
   if (typeof python === 'string') return;
   const daemon = await startDaemonWithFakes(t, { metadata: { email: 'shared@fake-project.iam.gserviceaccount.com' }, args: ['--metadata-server'] });
   const { metadata, vertex } = daemon;
-  const chat = await fetch(`${daemon.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(CHAT_BODY) });
+  const chat = await fetchPost(daemon.url);
   t.equal(chat.status, 200);
   const proxyToken = vertex.last?.headers.authorization?.slice('Bearer '.length);
 
@@ -109,7 +110,7 @@ t.test('metadata paths: Metadata-Flavor both ways, no browsers, no relays, loopb
   }
   t.equal(h.metadata.tokenFetches, 1);
 
-  const proxied = await h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_HEADERS, payload: CHAT_BODY });
+  const proxied = await post(h);
   t.equal(proxied.statusCode, 401, 'the OpenAI routes still require PROXY_API_KEY');
 });
 

@@ -3,7 +3,7 @@
 // ship (no errors, no limits, no streaming decisions); the ceiling for any
 // single Node process on this machine, to read the stack's figures against.
 //
-// Forked by bench/processes.ts with a FloorSpec in argv; says "ready" over IPC.
+// Forked by bench/floor-process.ts with a FloorSpec in argv; says "ready" over IPC.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';

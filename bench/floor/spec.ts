@@ -1,4 +1,4 @@
-// What bench/processes.ts hands a floor server (bench/floor/*.ts) on its command line.
+// What bench/floor-process.ts hands a floor server (bench/floor/*.ts) on its command line.
 
 export interface FloorSpec {
   readonly port: number;

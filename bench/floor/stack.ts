@@ -2,7 +2,7 @@
 // (reply-from over undici) forwarding the chat path with a static token, no
 // logging, no hooks. What the proxy could reach if all our work cost nothing.
 //
-// Forked by bench/processes.ts with a FloorSpec in argv; says "ready" over IPC.
+// Forked by bench/floor-process.ts with a FloorSpec in argv; says "ready" over IPC.
 
 import proxy from '@fastify/http-proxy';
 import Fastify from 'fastify';

@@ -1,37 +1,10 @@
 // The answer tap notes tool-call signatures while the bytes pass untouched.
+// Compressed answers: answer-tap-decoding.test.ts.
 
 import { PassThrough, Readable } from 'node:stream';
-import zlib from 'node:zlib';
 import t from 'tap';
 import { AnswerTap, answerFormat, tapAnswer, type AnswerFormat } from '../../src/compat/answer-tap.ts';
-
-class Recorder {
-  readonly seen = new Map<string, string>();
-  remember(id: string, signature: string): void {
-    this.seen.set(id, signature);
-  }
-}
-
-const sse = (events: unknown[], eol = '\n') => events.map((e) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}${eol}${eol}`).join('');
-const chunk = (delta: unknown, index = 0) => ({ id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'google/gemini-3.5-flash', choices: [{ index, delta }] });
-const sig = (s: string) => ({ google: { thought_signature: s } });
-
-// Shaped like Gemini's OpenAI-compatible stream: tool calls whole in one delta,
-// no `index`, a parallel call without a signature, and (in a second choice) a
-// signature-only delta.
-const GEMINI_STREAM = sse([
-  chunk({ role: 'assistant', content: 'Let me check. 🌦️' }),
-  chunk({ tool_calls: [{ id: 'fc-weather-1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' }, extra_content: sig('SIG_A/+=') }] }),
-  chunk({ tool_calls: [
-    { id: 'fc-time-2', type: 'function', function: { name: 'get_time', arguments: '{}' }, extra_content: sig('SIG_B') },
-    { id: 'fc-time-3', type: 'function', function: { name: 'get_time', arguments: '{"tz":"UTC"}' } },
-  ] }),
-  chunk({ tool_calls: [{ id: 'fc-late-4', type: 'function', function: { name: 'later', arguments: '{}' } }] }, 1),
-  chunk({ tool_calls: [{ extra_content: sig('SIG_D') }] }, 1),
-  { id: 'chatcmpl-1', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 5 } },
-  '[DONE]',
-]);
-const EXPECTED = { 'fc-weather-1': 'SIG_A/+=', 'fc-time-2': 'SIG_B', 'fc-late-4': 'SIG_D' };
+import { chunk, EXPECTED, GEMINI_STREAM, JSON_ANSWER, Recorder, sig, sse } from './answer-tap-fixtures.ts';
 
 function run(format: AnswerFormat, pieces: Buffer[]): Recorder {
   const recorder = new Recorder();
@@ -125,25 +98,6 @@ t.test('SSE: a line longer than the hold limit is skipped, the next one is read'
   t.same(Object.fromEntries(recorder.seen), { s: 'S' });
 });
 
-const JSON_ANSWER = JSON.stringify({
-  id: 'chatcmpl-2',
-  object: 'chat.completion',
-  choices: [
-    {
-      index: 0,
-      message: {
-        role: 'assistant',
-        content: null,
-        tool_calls: [
-          { id: 'fc-1', type: 'function', function: { name: 'a', arguments: '{}' }, extra_content: sig('J1') },
-          { id: 'fc-2', type: 'function', function: { name: 'b', arguments: '{}' } },
-        ],
-      },
-      finish_reason: 'tool_calls',
-    },
-  ],
-});
-
 t.test('JSON: records tool call signatures, split at every byte boundary', async (t) => {
   for (const [at, pieces] of everySplit(JSON_ANSWER)) {
     const seen = Object.fromEntries(run('json', pieces).seen);
@@ -211,49 +165,4 @@ t.test('counts the signatures it recorded', async (t) => {
   t.equal(tap.recorded, 3);
   tap.write(Buffer.from(GEMINI_STREAM));
   t.equal(tap.recorded, 3, 'nothing after end()');
-});
-
-t.test('compressed answers are decoded on the side', async (t) => {
-  const encoders: Record<string, (b: Buffer) => Buffer> = { gzip: zlib.gzipSync, deflate: zlib.deflateSync, br: zlib.brotliCompressSync };
-  for (const [encoding, encode] of Object.entries(encoders)) {
-    const sseBytes = encode(Buffer.from(GEMINI_STREAM));
-    for (const at of [0, 1, Math.floor(sseBytes.length / 2), sseBytes.length - 1]) {
-      const recorder = new Recorder();
-      const tap = new AnswerTap('sse', recorder, { contentEncoding: encoding });
-      tap.write(sseBytes.subarray(0, at));
-      tap.write(sseBytes.subarray(at));
-      tap.end();
-      await tap.finished;
-      t.same(Object.fromEntries(recorder.seen), EXPECTED, `${encoding} SSE split at ${at}`);
-    }
-    const recorder = new Recorder();
-    const tap = new AnswerTap('json', recorder, { contentEncoding: encoding.toUpperCase() });
-    tap.write(encode(Buffer.from(JSON_ANSWER)));
-    tap.end();
-    await tap.finished;
-    t.same(Object.fromEntries(recorder.seen), { 'fc-1': 'J1' }, `${encoding} JSON`);
-  }
-});
-
-t.test('a broken compressed answer or an unknown encoding records nothing and settles', async (t) => {
-  const broken = new AnswerTap('sse', new Recorder(), { contentEncoding: 'gzip' });
-  broken.write(Buffer.from('not gzip at all'));
-  broken.end();
-  await broken.finished;
-  t.equal(broken.recorded, 0);
-  const unknown = new AnswerTap('sse', new Recorder(), { contentEncoding: 'zstd' });
-  unknown.write(Buffer.from(GEMINI_STREAM));
-  unknown.end();
-  await unknown.finished;
-  t.equal(unknown.recorded, 0);
-});
-
-t.test('a compressed answer that inflates past the decode cap (a gzip bomb) stops the tap, not the relay', async (t) => {
-  // 8 MiB of newlines compress to a few KiB; here the cap is 1 MiB (256 MiB by default).
-  const bomb = zlib.gzipSync(Buffer.concat([Buffer.alloc(8 * 1024 * 1024, 0x0a), Buffer.from(GEMINI_STREAM)]));
-  const tap = new AnswerTap('sse', new Recorder(), { contentEncoding: 'gzip', maxDecodedBytes: 1024 * 1024 });
-  tap.write(bomb);
-  tap.end();
-  await tap.finished;
-  t.equal(tap.recorded, 0, 'nothing recorded, and the tap settled');
 });

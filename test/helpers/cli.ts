@@ -18,8 +18,8 @@ export interface CliResult {
 }
 
 /** A fresh HOME and CLOUDSDK_CONFIG: no gcloud ADC file unless a test writes one. */
-export function isolatedHome(): { HOME: string; CLOUDSDK_CONFIG: string } {
-  const home = scratchDir('vop-cli-');
+export function isolatedHome(prefix = 'vop-cli-'): { HOME: string; CLOUDSDK_CONFIG: string } {
+  const home = scratchDir(prefix);
   const gcloud = join(home, 'gcloud');
   mkdirSync(gcloud);
   return { HOME: home, CLOUDSDK_CONFIG: gcloud };

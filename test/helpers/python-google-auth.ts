@@ -5,10 +5,10 @@
 // without gcloud or python3 (CI) get the reason instead, for a tap skip.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { scratchDir } from './scratch-dir.ts';
+import { isolatedHome } from './cli.ts';
 
 export interface PythonGoogleAuth {
   /** The interpreter itself (a version manager's shim needs the environment it is stripped of). */
@@ -68,12 +68,9 @@ function cloudSdkLibraries(path: string): string | undefined {
 
 /** Runs the script with a bare environment: no key file, no gcloud config, no project setting, no HTTP proxy. */
 export async function pythonDefaultCredentials(found: PythonGoogleAuth, metadataHost: string): Promise<PythonCredentials> {
-  const home = scratchDir('vop-python-');
-  mkdirSync(join(home, 'gcloud'));
   const env = {
     PATH: dirname(found.python),
-    HOME: home,
-    CLOUDSDK_CONFIG: join(home, 'gcloud'),
+    ...isolatedHome('vop-python-'),
     PYTHONPATH: found.libraryPath,
     PYTHONDONTWRITEBYTECODE: '1',
     GCE_METADATA_HOST: metadataHost,

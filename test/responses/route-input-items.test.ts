@@ -3,20 +3,14 @@
 // paging, streamed responses, and the errors a client sees.
 
 import t from 'tap';
-import { startHarness, JSON_HEADERS, type Harness } from '../helpers/harness.ts';
+import { startHarness, type Harness } from '../helpers/harness.ts';
 import { assertOpenAIError } from '../helpers/openai-error.ts';
+import { call, createOk } from './calls.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 
-function call(h: Harness, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return h.app.inject({ method, url, headers: payload === undefined ? { host: JSON_HEADERS.host } : JSON_HEADERS, payload });
-}
-
 async function create(h: Harness, body: Record<string, unknown>): Promise<{ id: string }> {
-  const res = await call(h, 'POST', '/v1/responses', { model: MODEL, ...body });
-  if (res.statusCode !== 200) throw new Error(`create: ${res.statusCode} ${res.body}`);
-  return res.json();
+  return (await createOk(h, { model: MODEL, ...body })).json();
 }
 
 const list = (h: Harness, id: string, query = '', prefix = '/v1') => call(h, 'GET', `${prefix}/responses/${id}/input_items${query}`);

@@ -5,20 +5,15 @@
 // naming its param.
 
 import t from 'tap';
-import { startHarness, JSON_HEADERS, type Harness } from '../helpers/harness.ts';
+import { startHarness, type Harness } from '../helpers/harness.ts';
 import { assertOpenAIError } from '../helpers/openai-error.ts';
+import { call, createOk } from './calls.ts';
 import { accumulate, checkSequence, parseFrames } from './events.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 
-function call(h: Harness, method: 'GET' | 'POST', url: string, body?: unknown) {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return h.app.inject({ method, url, headers: payload === undefined ? { host: JSON_HEADERS.host } : JSON_HEADERS, payload });
-}
-
 async function create(h: Harness, body: Record<string, unknown>): Promise<string> {
-  const res = await call(h, 'POST', '/v1/responses', { model: MODEL, input: 'hi', ...body });
-  if (res.statusCode !== 200) throw new Error(`create: ${res.statusCode} ${res.body}`);
+  const res = await createOk(h, { model: MODEL, input: 'hi', ...body });
   return /"id":"(resp_[0-9a-f]+)"/.exec(res.body)?.[1] ?? '';
 }
 

@@ -89,8 +89,7 @@ t.test('an upstream that breaks off mid-stream: response.failed, a warning, noth
   await h.listen();
   h.vertex.next((_req, _body, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write(CHUNK('Hel'));
-    setTimeout(() => res.destroy(), 20);
+    res.write(CHUNK('Hel'), () => res.destroy());
   });
   const call = post(h, { model: MODEL, input: 'hi', stream: true });
   const events = parseFrames((await call.done).toString());
@@ -129,8 +128,7 @@ t.test('a JSON answer that breaks off: 502 upstream_invalid_response, as Vertex 
   await h.listen();
   h.vertex.next((_req, _body, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"id":"c","choices":[');
-    setTimeout(() => res.destroy(), 20);
+    res.write('{"id":"c","choices":[', () => res.destroy());
   });
   const call = post(h, { model: MODEL, input: 'hi' });
   t.equal((await call.response).statusCode, 502);

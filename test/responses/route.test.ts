@@ -8,10 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { googleError, sendJson } from '../helpers/fake-vertex.ts';
-import { JSON_HEADERS, startHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
+import { startHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
 import { assertOpenAIError } from '../helpers/openai-error.ts';
 import { unknownFields } from '../helpers/vertex-chat-fields.ts';
 import { scratchDir } from '../helpers/scratch-dir.ts';
+import { call, create } from './calls.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 const GEMINI_3 = 'google/gemini-3-flash-preview';
@@ -27,13 +28,6 @@ async function harness(t: Parameters<typeof startHarness>[0], options: HarnessOp
   const env = { ...options.env, ...(options.config ? { PROXY_CONFIG: configFile(options.config) } : {}) };
   return startHarness(t, { ...options, env });
 }
-
-function call(h: Harness, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  return h.app.inject({ method: method as 'POST', url, headers: { ...(payload === undefined ? { host: JSON_HEADERS.host } : JSON_HEADERS), ...headers }, payload });
-}
-
-const create = (h: Harness, body: unknown, path = '/v1/responses') => call(h, 'POST', path, body);
 
 function chatBodies(h: Harness): Record<string, unknown>[] {
   return h.vertex.requests.filter((r) => r.url.endsWith('/chat/completions')).map((r) => JSON.parse(r.body.toString('utf8')));
@@ -125,7 +119,7 @@ t.test('stored responses: retrieve and delete; store:false is not kept', async (
   const deleted = await call(h, 'DELETE', `/v1/responses/${stored.id}`);
   t.equal(deleted.statusCode, 200);
   t.same(deleted.json(), { id: stored.id, object: 'response', deleted: true });
-  for (const method of ['GET', 'DELETE']) {
+  for (const method of ['GET', 'DELETE'] as const) {
     const gone = await call(h, method, `/responses/${stored.id}`);
     t.equal(gone.statusCode, 404, `${method} after delete`);
     assertOpenAIError(t, gone.body, { code: 'response_not_found' });
