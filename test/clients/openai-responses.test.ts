@@ -9,6 +9,7 @@ import t from 'tap';
 import { APIError, BadRequestError } from 'openai';
 import type { ServerResponse } from 'node:http';
 import { USAGE } from '../helpers/chat-answers.ts';
+import { TEXT_ANSWER_EVENTS } from '../responses/events.ts';
 import * as openai from './drive-openai.ts';
 import { assertSignaturesCarried, assertVertexAccepted, chatRequests, startProxy, textOf } from './proxy.ts';
 import { FINAL_TEXT, GEMINI_3, MODEL, PLAIN_TEXT, PROMPT, TOOL_NAME, TOOL_RESULT, toolLoop } from './weather.ts';
@@ -119,17 +120,7 @@ t.test('responses.stream: the event sequence, in order, and the text', async (t)
   t.equal(text, PLAIN_TEXT);
   t.equal(final.output_text, PLAIN_TEXT);
   const types = events.map((event) => event.type).filter((type, i, all) => type !== all[i - 1] || type !== 'response.output_text.delta');
-  t.same(types, [
-    'response.created',
-    'response.in_progress',
-    'response.output_item.added',
-    'response.content_part.added',
-    'response.output_text.delta',
-    'response.output_text.done',
-    'response.content_part.done',
-    'response.output_item.done',
-    'response.completed',
-  ]);
+  t.same(types, TEXT_ANSWER_EVENTS);
   const sequence = events.map((event) => event.sequence);
   t.same(sequence, [...sequence].sort((a, b) => a - b), 'sequence_number increases');
   t.equal(new Set(sequence).size, sequence.length, 'sequence_number never repeats');

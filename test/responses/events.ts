@@ -12,6 +12,19 @@ import { counterIds } from '../../src/responses/ids.ts';
 import { toChatRequest } from '../../src/responses/request.ts';
 import { createResponseStream, type ResponseStreamOptions } from '../../src/responses/stream.ts';
 
+/** A text answer's events, its deltas taken as one: live (deltas merged) or replayed. */
+export const TEXT_ANSWER_EVENTS: readonly string[] = [
+  'response.created',
+  'response.in_progress',
+  'response.output_item.added',
+  'response.content_part.added',
+  'response.output_text.delta',
+  'response.output_text.done',
+  'response.content_part.done',
+  'response.output_item.done',
+  'response.completed',
+];
+
 export interface Event {
   type: string;
   sequence_number: number;

@@ -8,7 +8,7 @@ import t from 'tap';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { assertOpenAIError } from '../helpers/openai-error.ts';
 import { call, createOk } from './calls.ts';
-import { accumulate, checkSequence, parseFrames } from './events.ts';
+import { accumulate, checkSequence, parseFrames, TEXT_ANSWER_EVENTS } from './events.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 
@@ -31,17 +31,7 @@ t.test('stream=true replays a stored response as events that rebuild it', async 
       t.equal(res.headers['cache-control'], 'no-cache');
       const events = parseFrames(res.body);
       checkSequence(t, events);
-      t.same(events.map((e) => e.type), [
-        'response.created',
-        'response.in_progress',
-        'response.output_item.added',
-        'response.content_part.added',
-        'response.output_text.delta',
-        'response.output_text.done',
-        'response.content_part.done',
-        'response.output_item.done',
-        'response.completed',
-      ]);
+      t.same(events.map((e) => e.type), TEXT_ANSWER_EVENTS);
       t.match(events[0], { response: { id, status: 'in_progress', output: [] } });
       t.same(events.at(-1)?.['response'], stored, 'response.completed carries the stored object');
       const built = accumulate(events);
