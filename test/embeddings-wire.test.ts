@@ -43,6 +43,14 @@ t.test('the wire: base64 strings, a correct length, the rest of the answer as it
   t.equal(h.vertex.last?.body.toString(), '{"input":["a"], "model":"text-embedding-005"}', 'only encoding_format removed');
 });
 
+t.test('an escaped spelling of the key is still base64 asked', async (t) => {
+  const h = await startHarness(t);
+  const res = await post(h, '{"model":"text-embedding-005","input":"a","encoding\\u005fformat":"base64"}', { path: '/v1/embeddings' });
+  t.equal(res.statusCode, 200);
+  t.same(JSON.parse(res.body).data[0].embedding, float32Base64(VECTOR));
+  t.equal(h.vertex.last?.body.toString(), '{"model":"text-embedding-005","input":"a"}');
+});
+
 t.test('float or no encoding_format: forwarded and answered as they are', async (t) => {
   const h = await startHarness(t);
   for (const raw of ['{"model":"text-embedding-005","input":"a","encoding_format":"float"}', '{"model":"text-embedding-005","input":"a"}']) {

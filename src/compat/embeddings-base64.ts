@@ -21,16 +21,19 @@ const ENCODING_FORMAT = Buffer.from('"encoding_format"');
  * Decides what an embeddings request sends upstream and whether its answer is
  * converted. Pass the parsed body if there is one; else the top-level
  * `encoding_format` is read from the bytes, without parsing the rest.
+ * `keyPresent`: the caller's scan of the body's keys already found it, in
+ * whatever spelling (`"encoding\u005fformat"` escapes past a byte search).
  */
-export function planEmbeddingsRequest(raw: Buffer, json?: Record<string, unknown>): EmbeddingsRequestPlan {
-  const format = json ? json.encoding_format : encodingFormatOf(raw);
+export function planEmbeddingsRequest(raw: Buffer, json?: Record<string, unknown>, keyPresent = false): EmbeddingsRequestPlan {
+  const format = json ? json.encoding_format : encodingFormatOf(raw, keyPresent);
   if (format !== 'base64') return { body: raw, base64: false };
-  return { body: dropTopLevelParams(raw, ['encoding_format'], json).body, base64: true };
+  // The key is there: spare dropTopLevelParams its byte search, which misses escaped spellings.
+  return { body: dropTopLevelParams(raw, ['encoding_format'], json ?? { encoding_format: format }).body, base64: true };
 }
 
 /** The last top-level `encoding_format` value (JSON.parse keeps the last one too). */
-function encodingFormatOf(raw: Buffer): unknown {
-  if (!raw.includes(ENCODING_FORMAT)) return undefined;
+function encodingFormatOf(raw: Buffer, keyPresent: boolean): unknown {
+  if (!keyPresent && !raw.includes(ENCODING_FORMAT)) return undefined;
   const range = topLevelValueRanges(raw, 'encoding_format').at(-1);
   if (range === undefined) return undefined;
   try {

@@ -70,7 +70,7 @@ export function upstreamBody(request: ClientRequest, signatures: SignaturePolicy
   if (upstreamModel !== undefined) body = replaceTopLevelModel(body, upstreamModel);
 
   let base64 = false;
-  if (operation === 'embeddings' && keys.includes(ENCODING_FORMAT)) ({ body, base64 } = planEmbeddingsRequest(body));
+  if (operation === 'embeddings' && keys.includes(ENCODING_FORMAT)) ({ body, base64 } = planEmbeddingsRequest(body, undefined, true));
 
   let dropped: readonly string[] = [];
   const present = request.dropParams.filter((name) => keys.includes(name) && !(base64 && name === ENCODING_FORMAT));

@@ -74,6 +74,8 @@ t.test('only base64 requests change: encoding_format leaves, the rest is byte fo
     t.equal(b64.base64, true);
     t.equal(b64.text, '{"model":"text-embedding-005", "input":["x"] ,"dimensions":256}');
     t.equal(plan('{"model":"m","input":"x","encoding_format":"bas\\u006564"}').base64, true, 'an escaped spelling too');
+    const known = planEmbeddingsRequest(Buffer.from('{"model":"m","input":"x","encoding\\u005fformat":"base64"}'), undefined, true);
+    t.same({ base64: known.base64, body: known.body.toString() }, { base64: true, body: '{"model":"m","input":"x"}' }, 'a key the scan found, in an escaped spelling');
     for (const text of ['{"model":"m","input":"x","encoding_format":"float"}', '{"model":"m","input":"x"}', '{"model":"m","input":"base64","user":"base64"}']) {
       const p = plan(text);
       t.equal(p.base64, false);
