@@ -37,9 +37,11 @@ function exchange(state: State = {}): Exchange {
 const MAX_WAIT_MS = 5_000;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
+/** name, state, status, headers, step, delay */
+type Row = [string, State, number, Record<string, string>, string, number?];
+
 t.test('what an upstream answer means', async (t) => {
-  const cases: Array<[string, State, number, Record<string, string>, string, number?]> = [
-    // name, state, status, headers, step, delay
+  const cases: Row[] = [
     ['a success is relayed', {}, 200, {}, 'relay'],
     ['a redirect-class status is relayed as it is', {}, 304, {}, 'relay'],
     ['a client error stands', {}, 400, {}, 'error'],
@@ -52,6 +54,9 @@ t.test('what an upstream answer means', async (t) => {
     ['Retry-After as an HTTP date', { targets: 2 }, 503, { 'retry-after': new Date(NOW + 1_500).toUTCString() }, 'failover', 1_000],
     ['a date in the past waits nothing', { targets: 2 }, 502, { 'retry-after': new Date(NOW - 60_000).toUTCString() }, 'failover', 0],
     ['a garbled Retry-After waits nothing', { targets: 2 }, 504, { 'retry-after': 'soon' }, 'failover', 0],
+    ...['0x2', '1e3', '1.5', '-5', ''].map((value): Row => [`Retry-After "${value}" is not delay-seconds: waits nothing`, { targets: 2 }, 503, { 'retry-after': value }, 'failover', 0]),
+    ['delay-seconds past a double is capped', { targets: 2 }, 503, { 'retry-after': '9'.repeat(400) }, 'failover', MAX_WAIT_MS],
+    ['delay-seconds with spaces around', { targets: 2 }, 503, { 'retry-after': ' 1 ' }, 'failover', 1_000],
     ['500 fails over too', { targets: 2 }, 500, {}, 'failover', 0],
     ['429 on the last location stands', { targets: 2, at: 1 }, 429, {}, 'error'],
     ['429 with one location stands', {}, 429, {}, 'error'],
