@@ -76,6 +76,7 @@ interface ComposeService {
   ports?: string[];
   command?: string[];
   depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test?: string[]; interval?: string; timeout?: string; start_period?: string; retries?: number };
 }
 
 t.test('docker-compose.yml: loopback port, read-only ADC, a client by service name', async (t) => {
@@ -93,7 +94,13 @@ t.test('docker-compose.yml: loopback port, read-only ADC, a client by service na
   const settings = read('docker-compose.yml').split('\n').filter((line) => !line.trim().startsWith('#'));
   t.notMatch(settings.join('\n'), /\$\{\w+:?-\}/, 'no empty default, which podman-compose 1.0 leaves unexpanded');
   t.equal(client.environment?.OPENAI_BASE_URL, 'http://vertex-openai-proxy:8765/v1');
-  t.equal(client.depends_on?.['vertex-openai-proxy']?.condition, 'service_healthy', "waits for the image's HEALTHCHECK");
+  t.equal(client.depends_on?.['vertex-openai-proxy']?.condition, 'service_healthy', 'waits for the health check');
+  // podman's default OCI image format drops the Dockerfile's HEALTHCHECK: the compose file carries its own, the same.
+  const dockerfile = instructions(read('Dockerfile')).filter(([k]) => k === 'HEALTHCHECK').map(([, a]) => a).at(-1) ?? '';
+  const option = (name: string) => new RegExp(`--${name}=(\\S+)`).exec(dockerfile)?.[1];
+  const { test, interval, timeout, start_period, retries } = proxy.healthcheck ?? {};
+  t.same(test, ['CMD', ...(JSON.parse(dockerfile.replace(/^.*?CMD\s+/, '')) as string[])], "the image's health check command");
+  t.same({ interval, timeout, start_period, retries: String(retries) }, { interval: option('interval'), timeout: option('timeout'), start_period: option('start-period'), retries: option('retries') }, 'and its timings');
   t.notMatch((client.command ?? []).join('\n'), /\$(?!\$)/, 'no `$` that compose would take for its own variable');
 });
 
