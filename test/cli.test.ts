@@ -14,6 +14,7 @@ import { CLI, fakeMetadataEnv, isolatedHome, runCli } from './helpers/cli.ts';
 import { HEALTHCHECK_TIMEOUT_MS, healthcheck } from '../src/cli/healthcheck.ts';
 import { startInProcess } from './helpers/in-process.ts';
 import { FakeMetadata } from './helpers/fake-metadata.ts';
+import { holdPort } from './helpers/loopback.ts';
 import { googleError, startFakeVertex } from './helpers/fake-vertex.ts';
 import { INVALID_GRANT, startFakeSts } from './helpers/fake-sts.ts';
 
@@ -81,6 +82,9 @@ t.test('healthcheck: 0 for a live daemon, non-zero for dead, failing and silent 
   t.match(await healthcheck({ host: '0.0.0.0', port }), { ok: true }, '0.0.0.0 is checked on 127.0.0.1');
 
   await daemon.server.shutdown('test');
+  // Held while the dead daemon is checked: freed, another test file's proxy could be given the port and answer.
+  const held = await holdPort(port);
+  t.teardown(() => held.release());
   t.match(await healthcheck({ host: '127.0.0.1', port }), { ok: false, message: /ECONNREFUSED/ });
   const dead = await runCli(['healthcheck'], { PORT: String(port) });
   t.equal(dead.code, 1, 'exit 1 when unhealthy');

@@ -3,13 +3,11 @@
 // All OpenAI-shaped with a fitting status. Vertex's own error answers are in
 // upstream-errors.test.ts.
 
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import t from 'tap';
 import { sendJson, sleep } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
+import { holdPort } from './helpers/loopback.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
 import { hostOf, rawRequest } from './helpers/raw-http.ts';
 import { post } from './helpers/requests.ts';
@@ -17,13 +15,6 @@ import { waitFor } from './helpers/wait.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
-async function closedPortUrl(): Promise<string> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 
 t.test('request bodies: malformed JSON, non-object JSON and empty bodies get 400', async (t) => {
   const h = await startHarness(t);
@@ -100,7 +91,10 @@ t.test('a body over PROXY_BODY_LIMIT_MB gets 413, with a length or chunked', asy
 });
 
 t.test('upstream unreachable (closed port) gets 502', async (t) => {
-  const h = await startHarness(t, { env: { VERTEX_BASE_URL: await closedPortUrl() } });
+  // Held, not merely closed: a closed port could be given to another test file's server meanwhile.
+  const closed = await holdPort();
+  t.teardown(() => closed.release());
+  const h = await startHarness(t, { env: { VERTEX_BASE_URL: `http://127.0.0.1:${closed.port}` } });
   const res = await post(h);
   t.equal(res.statusCode, 502);
   const { error } = assertOpenAIError(t, res.body, { code: 'upstream_unreachable', type: 'api_error' });

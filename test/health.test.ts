@@ -93,12 +93,12 @@ t.test('metadata answering 503 at start: 503s that say how to fix it, then recov
 
 t.test('metadata server not listening at start: recovery once it listens, project included', async (t) => {
   const h = await startHarness(t);
-  const port = h.metadata.port;
-  await h.metadata.close();
+  // Its port is kept while it is down: freed, another test file's server could be given it.
+  await h.metadata.suspend();
   const url = await h.listen();
   await expectCredentialsDown(t, url, 'token_unavailable');
 
-  await h.metadata.listen(port);
+  await h.metadata.resume();
   const ready = await waitUntilReady(url);
   t.equal(ready.status, 200, '/readyz recovers');
   t.equal(JSON.parse(ready.text).project, 'fake-project', 'the project ADC reports, though its first lookup failed');

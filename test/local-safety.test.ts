@@ -4,9 +4,10 @@
 // is fetched or Vertex is contacted.
 
 import t, { type Test } from 'tap';
-import { allowedHostSet } from '../src/guard/local-safety.ts';
+import { allowedHostSet, hasDuplicateHost } from '../src/guard/local-safety.ts';
 import { CHAT_BODY, startHarness, type Harness } from './helpers/harness.ts';
 import { assertOpenAIError } from './helpers/openai-error.ts';
+import { hostOf, rawRequest } from './helpers/raw-http.ts';
 import { post } from './helpers/requests.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -60,6 +61,29 @@ t.test('Host: foreign names get 403; loopback names, HOST and PROXY_ALLOWED_HOST
     const res = await post(h, BODY, { headers: { host } });
     t.equal(res.statusCode, 200, `${host} is served`);
   }
+});
+
+t.test('two Host headers get an OpenAI-shaped 400, whichever comes first; nothing is spent', async (t) => {
+  const h = await startHarness(t);
+  await h.listen();
+  const json: [string, string][] = [['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(BODY))]];
+  const served = hostOf(h.url);
+  for (const hosts of [[served, 'evil.example'], ['evil.example', served], [served, served], ['evil.example', 'evil.example']]) {
+    for (const [target, method] of [['/v1/chat/completions', 'POST'], ['/healthz', 'GET']] as const) {
+      const headers: [string, string][] = [['Host', hosts[0] as string], ['hOST', hosts[1] as string], ...(method === 'POST' ? json : [])];
+      const res = await rawRequest(h.url, { method, target, headers, body: method === 'POST' ? BODY : '' });
+      t.equal(res.status, 400, `${method} ${target} with Host ${hosts.join(' and ')}`);
+      assertOpenAIError(t, res.body, { code: 'duplicate_host', type: 'invalid_request_error' });
+    }
+  }
+  assertNothingSpent(t, h);
+  const one = await rawRequest(h.url, { target: '/v1/chat/completions', headers: [['Host', served], ...json], body: BODY });
+  t.equal(one.status, 200, 'one Host is served');
+  t.same(
+    [['Host', 'a'], ['host', 'a', 'HOST', 'b'], ['Hosts', 'a', 'Host', 'b'], ['X-Host', 'a', 'Host', 'b'], []].map((raw) => hasDuplicateHost(raw)),
+    [false, true, false, false, false],
+    'only the name Host counts, in any case',
+  );
 });
 
 t.test('/readyz to any Host is 503 while no project is known, as every request then is', async (t) => {

@@ -44,6 +44,7 @@ export const ERROR_CATALOGUE = {
   headers_too_large: [431, 'Request headers are too large.'],
   invalid_request_target: [400, 'Send requests to a path such as /v1/chat/completions; this is not a forward proxy.'],
   missing_host: [400, 'Send a Host header (HTTP/1.1 requires one).'],
+  duplicate_host: [400, 'Send one Host header: this request has more than one.'],
   expectation_failed: [417, 'Only "Expect: 100-continue" is supported.'],
   invalid_request: [400, (detail) => detail],
   invalid_json: [400, (detail) => (detail ? `Request body is not valid JSON: ${detail}` : 'Request body is empty; send a JSON object.')],

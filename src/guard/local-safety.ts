@@ -48,6 +48,23 @@ export function hostOnly(hostHeader: string): string {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
+/**
+ * Whether a request came with more than one `Host` header. Node keeps the
+ * first in `headers.host` and drops the rest, but a front end or cache before
+ * us may have read another: RFC 9112 §3.2 requires a 400. One pass over the
+ * raw names, allocating nothing for the usual spellings.
+ */
+export function hasDuplicateHost(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length !== 4 || (name !== 'Host' && name !== 'host' && name.toLowerCase() !== 'host')) continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
 export function allowedHostSet(listenHost: string, allowedHosts: readonly string[]): Set<string> | 'any' {
   if (allowedHosts.includes('*')) return 'any';
   const listen = bracketedHost(listenHost);
@@ -101,6 +118,8 @@ async function guard(app: FastifyInstance, options: GuardOptions): Promise<void>
     }
     const hostHeader = request.headers.host;
     if (hostHeader === undefined && request.raw.httpVersionMinor !== 0) return new ProxyError('missing_host');
+    // The Host checked below must be the only one: a second could name another site.
+    if (hostHeader !== undefined && hasDuplicateHost(request.raw.rawHeaders)) return new ProxyError('duplicate_host');
     const policy = request.routeOptions.config;
     const host = hostOnly(hostHeader ?? '');
     if (hosts !== 'any' && !hosts.has(host)) {

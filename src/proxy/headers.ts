@@ -3,7 +3,20 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { HOP_BY_HOP_HEADERS, RESERVED_EXTRA_HEADERS } from '../config/header-names.ts';
 
-const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP_HEADERS);
+/**
+ * Headers of Google's answers about Google's own host, not about the answer:
+ * relayed, a client would take them as said by the proxy's address.
+ * `set-cookie`: cookies for Google's front end, which a browser would keep for
+ * the proxy's host. `alt-svc` (`h3=":443"`): go to HTTP/3 on port 443 of the
+ * proxy's host, where nothing of ours listens. `strict-transport-security`:
+ * Google's HTTPS-only policy; browsers ignore it over plain HTTP, but behind a
+ * TLS front end it would pin the deployer's name (for a year, subdomains
+ * perhaps too): that front end's choice to make, not Google's.
+ */
+const UPSTREAM_ORIGIN_HEADERS: readonly string[] = ['set-cookie', 'alt-svc', 'strict-transport-security'];
+
+/** Upstream response headers never relayed: hop-by-hop ones and Google's origin's own. */
+const NOT_RELAYED: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, ...UPSTREAM_ORIGIN_HEADERS]);
 
 /**
  * What a client may send on to Google: framing, content negotiation, the
@@ -67,16 +80,19 @@ export function isEventStream(headers: IncomingHttpHeaders | OutgoingHttpHeaders
 }
 
 /**
- * Hop-by-hop headers describe the upstream connection, not the answer: the
- * client's own connection (its `Connection: close`, say) is Node's to frame.
- * Fronting proxies (nginx, Cloud Run's GFE) must not buffer a stream either.
+ * The headers of an upstream answer a client gets: every one the answer came
+ * with but those in NOT_RELAYED and those its `Connection` names. Hop-by-hop
+ * headers describe the upstream connection, not the answer: the client's own
+ * connection (its `Connection: close`, say) is Node's to frame. Fronting
+ * proxies (nginx, Cloud Run's GFE) must not buffer a stream either. The one
+ * place that decides this, for every route that relays an upstream answer.
  */
 export function clientResponseHeaders<H extends IncomingHttpHeaders>(upstream: H): H {
   const named = connectionNamedHeaders(upstream.connection);
   const stream = isEventStream(upstream);
   let headers: IncomingHttpHeaders | undefined;
   for (const name in upstream) {
-    if (!HOP_BY_HOP_SET.has(name) && !named?.has(name)) {
+    if (!NOT_RELAYED.has(name) && !named?.has(name)) {
       if (headers) headers[name] = upstream[name];
       continue;
     }

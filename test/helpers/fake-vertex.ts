@@ -34,6 +34,8 @@ export interface FakeVertexOptions extends VertexChatOptions {
   chunkDelayMs?: number;
   /** Number of content chunks in a stream. */
   chunks?: number;
+  /** Headers every answer carries, queued ones too, as Google's front end adds `alt-svc` to each. */
+  answerHeaders?: Record<string, string | string[]>;
 }
 
 export const FIXTURE_CERT = readFileSync(new URL('../fixtures/self-signed-cert.pem', import.meta.url));
@@ -45,6 +47,7 @@ export class FakeVertex extends LoopbackServer {
   isValidToken: (token: string) => boolean;
   chunkDelayMs: number;
   chunks: number;
+  answerHeaders: Record<string, string | string[]>;
   /** Requests whose client went away before the answer was complete. */
   aborted = 0;
   /** Requests currently being answered. */
@@ -64,6 +67,7 @@ export class FakeVertex extends LoopbackServer {
     this.isValidToken = options.isValidToken ?? ((token) => token.length > 0);
     this.chunkDelayMs = options.chunkDelayMs ?? 5;
     this.chunks = options.chunks ?? 3;
+    this.answerHeaders = options.answerHeaders ?? {};
     this.chat = new VertexChat(options);
   }
 
@@ -92,6 +96,8 @@ export class FakeVertex extends LoopbackServer {
       if (!res.writableFinished) this.aborted++;
     });
 
+    // Set before any writeHead, which adds its own headers to these.
+    for (const [name, value] of Object.entries(this.answerHeaders)) res.setHeader(name, value);
     const queued = this.#queue.shift();
     if (queued) return void (await queued(req, body, res));
 
