@@ -122,7 +122,7 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     getToken: () => cache.getToken(),
     tokenNow: () => cache.tokenNow(),
     projectNow: () => knownProject,
-    invalidate: (token) => cache.invalidate(token),
+    rejectToken: (token) => cache.rejectToken(token),
     peek: () => cache.peek(),
     lastError: () => cache.lastError(),
     projectId,
