@@ -63,7 +63,7 @@ export interface AdcOptions {
   readonly pollIntervalMs?: number;
   /** Deadline for one token fetch or project lookup; default DEFAULT_TOKEN_TIMEOUT_MS. */
   readonly fetchTimeoutMs?: number;
-  readonly createAuth?: () => GoogleAuth;
+  readonly createAuth?: (abandoned: AbortSignal) => GoogleAuth;
   /** After a failure, how long before a fresh GoogleAuth rediscovers; default REDISCOVER_AFTER_MS. */
   readonly rediscoverAfterMs?: number;
 }
