@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { createAdcCredentials, type AdcOptions, type Credentials } from '../src/credentials/adc-credentials.ts';
 import { credentialError, redactSecrets } from '../src/credentials/errors.ts';
+import { FRESH_TOKEN_MS } from '../src/credentials/token-cache.ts';
 import { ProxyError } from '../src/errors/proxy-error.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
 import { sleep } from './helpers/fake-vertex.ts';
@@ -221,13 +222,15 @@ t.test('credential errors never carry tokens, keys or secrets', async (t) => {
 });
 
 t.test('a project once known is not asked again: a lookup failing later (offline, a renewed GoogleAuth) cannot turn requests into project_unknown', async (t) => {
-  const { metadata, credentials } = await metadataCredentials(t, { rediscoverAfterMs: 0 });
+  let skewMs = 0;
+  const { metadata, credentials } = await metadataCredentials(t, { rediscoverAfterMs: 0, now: () => Date.now() + skewMs });
   t.equal(await credentials.projectId(), 'fake-project');
   const token = await credentials.getToken();
+  skewMs = FRESH_TOKEN_MS;
   // Offline: a token fetch fails, so the next call renews the GoogleAuth, whose own lookup would fail.
   metadata.projectId = null;
   metadata.failWith = 503;
-  credentials.invalidate(token);
+  credentials.rejectToken(token);
   await t.rejects(credentials.getToken(), { statusCode: 503, code: 'token_unavailable' });
   t.equal(await credentials.projectId(), 'fake-project', 'from memory, not from the renewed GoogleAuth');
   t.equal(credentials.projectNow(), 'fake-project');

@@ -1,8 +1,10 @@
 // The real `openai` SDK against the proxy on a real port: chat, streaming chat
-// and embeddings, all with a dummy key, all carrying the shared ADC token.
+// and embeddings, all with a dummy key, all carrying the shared ADC token; and
+// the SDK's own retry of a credential 503, honouring its Retry-After.
 
 import t from 'tap';
 import OpenAI from 'openai';
+import { CREDENTIAL_RETRY_AFTER_SECONDS } from '../src/credentials/errors.ts';
 import { startHarness } from './helpers/harness.ts';
 
 t.test('openai SDK: chat, streaming chat and embeddings through the proxy', async (t) => {
@@ -37,4 +39,26 @@ t.test('openai SDK: chat, streaming chat and embeddings through the proxy', asyn
   t.equal(h.vertex.requests[0]?.url, '/v1/projects/fake-project/locations/global/endpoints/openapi/chat/completions');
   t.equal(h.vertex.requests[2]?.url, '/v1/projects/fake-project/locations/global/endpoints/openapi/embeddings');
   t.equal(h.metadata.tokenFetches, 1, 'one token for all three requests');
+});
+
+t.test('openai SDK: a credential 503 is retried after its Retry-After', async (t) => {
+  const h = await startHarness(t);
+  const baseURL = `${await h.listen()}/v1`;
+  const seen: { status: number; sentAt: number; answeredAt: number }[] = [];
+  const watching: typeof fetch = async (input, init) => {
+    const sentAt = performance.now();
+    const res = await fetch(input, init);
+    seen.push({ status: res.status, sentAt, answeredAt: performance.now() });
+    // The outage ends with its first 503.
+    h.metadata.failWith = undefined;
+    return res;
+  };
+  const client = new OpenAI({ baseURL, apiKey: 'sk-dummy-client-key', maxRetries: 1, fetch: watching });
+  h.metadata.failWith = 500;
+  const chat = await client.chat.completions.create({ model: 'google/gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] });
+  t.equal(chat.choices[0]?.message.content, 'Hello from fake Vertex');
+  t.same(seen.map((s) => s.status), [503, 200]);
+  const [first, retry] = seen as [(typeof seen)[0], (typeof seen)[0]];
+  // Without the header it would wait its own 0.5 s (less jitter).
+  t.ok(retry.sentAt - first.answeredAt >= CREDENTIAL_RETRY_AFTER_SECONDS * 1000 - 50, 'the SDK waited what Retry-After said');
 });

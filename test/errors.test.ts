@@ -5,6 +5,8 @@
 
 import zlib from 'node:zlib';
 import t from 'tap';
+import { REDISCOVER_AFTER_MS } from '../src/credentials/adc-source.ts';
+import { CREDENTIAL_RETRY_AFTER_SECONDS } from '../src/credentials/errors.ts';
 import { sendJson, sleep } from './helpers/fake-vertex.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness } from './helpers/harness.ts';
 import { holdPort } from './helpers/loopback.ts';
@@ -146,7 +148,29 @@ t.test('no credentials at all: 503 that says how to fix it', async (t) => {
   const { error } = assertOpenAIError(t, res.body, { type: 'api_error' });
   t.match(error.message, 'gcloud auth application-default login');
   t.match(error.message, 'GOOGLE_APPLICATION_CREDENTIALS');
+  t.equal(res.headers['retry-after'], String(CREDENTIAL_RETRY_AFTER_SECONDS), 'come back when the credentials are next looked up afresh');
+  t.equal(CREDENTIAL_RETRY_AFTER_SECONDS, Math.ceil(REDISCOVER_AFTER_MS / 1000));
   t.equal(h.vertex.requests.length, 0);
+});
+
+t.test('Retry-After on the credential 503s only: a failing token fetch, no project; not on other 5xx', async (t) => {
+  const h = await startHarness(t);
+  h.metadata.failWith = 500;
+  const noToken = await post(h);
+  t.equal(noToken.statusCode, 503);
+  assertOpenAIError(t, noToken.body, { code: 'token_unavailable' });
+  t.equal(noToken.headers['retry-after'], String(CREDENTIAL_RETRY_AFTER_SECONDS));
+
+  const noProject = await startHarness(t, { metadata: { projectId: null } });
+  const unknown = await post(noProject);
+  t.equal(unknown.statusCode, 503);
+  assertOpenAIError(t, unknown.body, { code: 'project_unknown' });
+  t.equal(unknown.headers['retry-after'], String(CREDENTIAL_RETRY_AFTER_SECONDS));
+
+  const unreachable = await startHarness(t, { env: { VERTEX_BASE_URL: await closedPortUrl() } });
+  const bad = await post(unreachable);
+  t.equal(bad.statusCode, 502);
+  t.equal(bad.headers['retry-after'], undefined, 'an upstream failure says nothing of when');
 });
 
 t.test('requests Node itself rejects still get an OpenAI-shaped answer', async (t) => {

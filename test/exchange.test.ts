@@ -45,9 +45,9 @@ t.test('what an upstream answer means', async (t) => {
     ['a success is relayed', {}, 200, {}, 'relay'],
     ['a redirect-class status is relayed as it is', {}, 304, {}, 'relay'],
     ['a client error stands', {}, 400, {}, 'error'],
-    ['the first 401 is replayed', {}, 401, {}, 'replay'],
+    ['the first 401 asks the token source', {}, 401, {}, 'rejected'],
     ['a second 401 stands', { replayed: true }, 401, {}, 'error'],
-    ['a 401 after failing over is replayed again', { targets: 2, at: 1 }, 401, {}, 'replay'],
+    ['a 401 after failing over asks again', { targets: 2, at: 1 }, 401, {}, 'rejected'],
     ['429 with a location left fails over at once', { targets: 2 }, 429, {}, 'failover', 0],
     ['429 honours Retry-After seconds', { targets: 2 }, 429, { 'retry-after': '2' }, 'failover', 2_000],
     ['Retry-After is capped', { targets: 2 }, 503, { 'retry-after': '3600' }, 'failover', MAX_WAIT_MS],
@@ -95,7 +95,7 @@ t.test('what a failure before any answer means', async (t) => {
 
 t.test('failing over moves to the next location and gives the replay back', async (t) => {
   const ex = exchange({ targets: 3 });
-  ex.startReplay();
+  ex.onRejected(true);
   const event = ex.failOver(300, { status: 429 });
   t.same(event, { from: 'europe-west1', to: 'europe-west4', status: 429, error: undefined, delayMs: 300 });
   t.equal(ex.target.location, 'europe-west4');
@@ -105,9 +105,19 @@ t.test('failing over moves to the next location and gives the replay back', asyn
   t.equal(ex.canFailOver(), false, 'never beyond the listed locations');
 });
 
-t.test('the replay hands back the rejected token and is spent', async (t) => {
+t.test('after a 401, the token source\'s answer decides: a replay once with another token, or the 401 stands', async (t) => {
+  const cases: Array<[string, State, boolean, string, boolean]> = [
+    // name, state, another token to be had, step, replay spent after
+    ['another token: replayed', {}, true, 'replay', true],
+    ['the rejected token is still the one to be had: the 401 stands', {}, false, 'error', false],
+    ['on a later location too', { targets: 2, at: 1 }, true, 'replay', true],
+  ];
+  for (const [name, state, renewed, kind, spent] of cases) {
+    const ex = exchange(state);
+    t.equal(ex.onRejected(renewed).kind, kind, name);
+    t.equal(ex.replayed, spent, `${name}: replay spent ${spent}`);
+  }
   const ex = exchange();
-  const rejected = ex.startReplay();
-  t.equal(rejected.value, 'ya29.first');
+  ex.onRejected(true);
   t.equal(ex.onAnswer(401, {}, MAX_WAIT_MS).kind, 'error', 'only once');
 });

@@ -87,6 +87,7 @@ t.test('the 401 replay and failover resend the prepared bytes', async (t) => {
   const config = writeConfig({ models: { g3: { model: GEMINI_3, location: ['europe-west1', 'europe-west4'] } } });
   const h = await startHarness(t, { env: { PROXY_CONFIG: config } });
   h.signatures.remember('call_known', 'sig-known');
+  await h.ageToken();
   h.vertex.next((_req, _body, res) => googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'));
   h.vertex.next((_req, _body, res) => googleError(res, 503, 'UNAVAILABLE', 'Try again.'));
 

@@ -3,6 +3,7 @@
 // authorization value anywhere; exactly one `request` line per request.
 
 import t from 'tap';
+import { FRESH_TOKEN_MS } from '../src/credentials/token-cache.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { CHAT_BODY, LogCapture } from './helpers/harness.ts';
 import { startInProcess } from './helpers/in-process.ts';
@@ -19,7 +20,9 @@ interface LogLine {
 }
 
 t.test('trace-level logs of a request mix hold no secrets and one line per request', async (t) => {
-  const { server, url: base, metadata, vertex, rawLogs } = await startInProcess(t, { LOG_LEVEL: 'trace', PROXY_API_KEY: CLIENT_KEY });
+  let skewMs = 0;
+  const env = { LOG_LEVEL: 'trace', PROXY_API_KEY: CLIENT_KEY };
+  const { server, url: base, metadata, vertex, rawLogs } = await startInProcess(t, env, { now: () => Date.now() + skewMs });
 
   const sent: { name: string; requestId: string; status: number }[] = [];
   async function call(name: string, init: { key?: string; body?: unknown; path?: string; method?: string; requestId?: string } = {}) {
@@ -44,7 +47,8 @@ t.test('trace-level logs of a request mix hold no secrets and one line per reque
   // 2. Success, and 3. a stream.
   t.equal((await call('success', { key: CLIENT_KEY, requestId: 'client-chosen-id-1' })).status, 200);
   t.equal((await call('stream', { key: CLIENT_KEY, body: { ...CHAT_BODY, stream: true } })).status, 200);
-  // 4. Google rejects the token twice: replay, then 401 to the client.
+  // 4. Google rejects the token twice: replay (the token in hand is aged past FRESH_TOKEN_MS), then 401 to the client.
+  skewMs = FRESH_TOKEN_MS;
   vertex.isValidToken = () => false;
   t.equal((await call('401 from upstream', { key: CLIENT_KEY })).status, 401);
   vertex.isValidToken = (token) => metadata.isValid(token);

@@ -1,8 +1,10 @@
 // An upstream 401 means Google rejected the token: the proxy drops it, fetches
 // a new one and sends the same bytes once more. A second 401 goes back to the
-// client, OpenAI-shaped.
+// client, OpenAI-shaped. A token received moments ago is not dropped: its 401
+// says the principal is refused, and goes back to the client at once.
 
 import t from 'tap';
+import { FRESH_TOKEN_MS } from '../src/credentials/token-cache.ts';
 import { googleError } from './helpers/fake-vertex.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 import { fetchPost } from './helpers/requests.ts';
@@ -23,6 +25,7 @@ t.test('one upstream 401: new token, same bytes replayed once, client gets 200',
   const h = await startHarness(t);
   const url = await h.listen();
   t.equal((await fetchPost(url, RAW_BODY)).status, 200, 'a first request warms the cache');
+  await h.ageToken();
   const rejected = h.metadata.latestToken;
   h.vertex.requests.length = 0;
 
@@ -47,6 +50,7 @@ t.test('one upstream 401: new token, same bytes replayed once, client gets 200',
 t.test('a second 401 goes to the client, OpenAI-shaped, after exactly two attempts', async (t) => {
   const h = await startHarness(t);
   const url = await h.listen();
+  await h.ageToken();
   unauthorizedOnce(h);
   unauthorizedOnce(h);
   const res = await fetchPost(url, RAW_BODY);
@@ -65,6 +69,7 @@ t.test('a second 401 goes to the client, OpenAI-shaped, after exactly two attemp
 t.test('a streaming request is replayed too', async (t) => {
   const h = await startHarness(t);
   const url = await h.listen();
+  await h.ageToken();
   unauthorizedOnce(h);
   const body = JSON.stringify({ model: 'google/gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'hi' }] });
   const res = await fetchPost(url, body);
@@ -78,6 +83,7 @@ t.test('a streaming request is replayed too', async (t) => {
 t.test('credentials failing during the replay: 503 that says how to fix it', async (t) => {
   const h = await startHarness(t);
   const url = await h.listen();
+  await h.ageToken();
   h.vertex.next((_req, _body, res) => {
     h.metadata.failWith = 503;
     googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
@@ -87,4 +93,27 @@ t.test('credentials failing during the replay: 503 that says how to fix it', asy
   const body = JSON.parse(res.text);
   t.match(body.error, { code: 'token_unavailable', type: 'api_error', message: /gcloud auth application-default login/, param: null });
   t.equal(h.vertex.requests.length, 1, 'nothing is replayed without a token');
+});
+
+t.test('a 401 on a token received moments ago stands: not replayed, nothing fetched, once per FRESH_TOKEN_MS at most', async (t) => {
+  const h = await startHarness(t);
+  const url = await h.listen();
+  // Google refuses the principal, not the token: every token it is given.
+  h.vertex.isValidToken = () => false;
+  const first = await fetchPost(url, RAW_BODY);
+  t.equal(first.status, 401, 'the token fetched for this very request');
+  t.match(JSON.parse(first.text).error, { type: 'authentication_error', code: 'UNAUTHENTICATED', param: null });
+  t.equal(h.vertex.requests.length, 1, 'not replayed with the token just rejected');
+  for (let i = 0; i < 5; i++) t.equal((await fetchPost(url, RAW_BODY)).status, 401);
+  t.equal(h.vertex.requests.length, 6, 'one attempt per request');
+  t.equal(h.metadata.tokenFetches, 1, 'a persistent 401 costs no fetch per request');
+
+  h.skewMs += FRESH_TOKEN_MS;
+  t.equal((await fetchPost(url, RAW_BODY)).status, 401);
+  t.equal(h.metadata.tokenFetches, 2, 'past FRESH_TOKEN_MS: one new token');
+  t.equal(h.vertex.requests.length, 8, 'and the one replay, with it');
+  t.same(new Set(bearers(h).slice(-2)).size, 2, 'never sent again with the rejected token');
+  t.equal((await fetchPost(url, RAW_BODY)).status, 401);
+  t.equal(h.metadata.tokenFetches, 2, 'the new token is fresh in turn');
+  t.equal(h.vertex.requests.length, 9);
 });

@@ -1,87 +1,9 @@
 // TokenCache on its own: a fake fetch function and a fake clock, so every
 // instant around a token's refresh point and safety margin is exact.
 
-import t, { type Test } from 'tap';
-import { BACKGROUND_RETRY_DELAY_MS, scheduleFor, TokenCache, type AccessToken } from '../src/credentials/token-cache.ts';
-
-const SECOND = 1000;
-const HOUR = 3600 * SECOND;
-
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** A token source under test control: each fetch waits until the test answers it. */
-class FakeIssuer {
-  time = 1_000_000;
-  readonly pending: Deferred<AccessToken>[] = [];
-  fetches = 0;
-  #sequence = 0;
-
-  readonly now = () => this.time;
-  readonly fetch = (): Promise<AccessToken> => {
-    this.fetches++;
-    const answer = deferred<AccessToken>();
-    this.pending.push(answer);
-    return answer.promise;
-  };
-
-  /** Answers the oldest open fetch with a token living `lifetimeMs` from now. */
-  issue(lifetimeMs: number): AccessToken {
-    const token = { value: `token-${++this.#sequence}`, expiresAt: this.time + lifetimeMs };
-    const answer = this.pending.shift();
-    if (!answer) throw new Error('no fetch is waiting');
-    answer.resolve(token);
-    return token;
-  }
-
-  fail(err: unknown): void {
-    const answer = this.pending.shift();
-    if (!answer) throw new Error('no fetch is waiting');
-    answer.reject(err);
-  }
-}
-
-/** Lets every promise callback already due run. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Resolves to 'pending' when `promise` has not settled after pending I/O callbacks ran. */
-async function state(promise: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {
-  const marker = Symbol('pending');
-  const result = await Promise.race([
-    promise.then(
-      () => 'fulfilled' as const,
-      () => 'rejected' as const,
-    ),
-    new Promise((resolve) => setImmediate(resolve, marker)),
-  ]);
-  return result === marker ? 'pending' : (result as 'fulfilled' | 'rejected');
-}
-
-/** A cache holding a first token of `lifetimeMs`, fetched at the issuer's current time. */
-async function warmCache(t: Test, lifetimeMs: number) {
-  const issuer = new FakeIssuer();
-  const refreshErrors: unknown[] = [];
-  const cache = new TokenCache(issuer.fetch, issuer.now, { onFetchError: (err) => refreshErrors.push(err) });
-  const first = cache.getToken();
-  const token = issuer.issue(lifetimeMs);
-  t.equal((await first).value, token.value, 'the first token is fetched');
-  return { issuer, cache, token, refreshErrors, start: issuer.time };
-}
+import t from 'tap';
+import { BACKGROUND_RETRY_DELAY_MS, FRESH_TOKEN_MS, scheduleFor, TokenCache, type AccessToken } from '../src/credentials/token-cache.ts';
+import { FakeIssuer, HOUR, SECOND, settle, state, warmCache } from './helpers/token-issuer.ts';
 
 t.test('margin and refresh lead scale with the lifetime, capped for long-lived tokens', async (t) => {
   const cases = [
@@ -207,23 +129,10 @@ t.test('failures are not cached: the next caller fetches again', async (t) => {
   t.equal((await third).value, token.value);
 });
 
-t.test('invalidate drops the rejected token, but not a newer one', async (t) => {
-  const { issuer, cache, token } = await warmCache(t, HOUR);
-  cache.invalidate(token);
-  t.equal(cache.peek(), undefined);
-  const replacement = cache.getToken();
-  t.equal(issuer.fetches, 2, 'the next caller fetches');
-  const next = issuer.issue(HOUR);
-  t.equal((await replacement).value, next.value);
-
-  cache.invalidate(token);
-  t.equal((await cache.getToken()).value, next.value, 'a stale 401 does not drop the newer token');
-  t.equal(issuer.fetches, 2);
-});
-
 t.test('reset: the fetch in flight answers its callers but is not kept; the next caller fetches afresh', async (t) => {
   const { issuer, cache } = await warmCache(t, HOUR);
-  cache.invalidate(cache.peek() as AccessToken);
+  issuer.time += FRESH_TOKEN_MS;
+  cache.rejectToken(cache.peek() as AccessToken);
   const before = cache.getToken();
   t.equal(issuer.fetches, 2, 'a fetch from the old source is under way');
   cache.reset();

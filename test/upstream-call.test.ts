@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import { loadConfig } from '../src/config/load.ts';
 import { RouteTable } from '../src/config/routing.ts';
 import { createAdcCredentials } from '../src/credentials/adc-credentials.ts';
+import { FRESH_TOKEN_MS } from '../src/credentials/token-cache.ts';
 import type { FailoverEvent } from '../src/proxy/failover.ts';
 import { readUpstreamError } from '../src/proxy/error-answer.ts';
 import { abortable, createUpstreamAgent } from '../src/proxy/dispatcher.ts';
@@ -30,7 +31,8 @@ async function rig(t: Test, env: Record<string, string> = {}) {
   const vertex = await startFakeVertex({ isValidToken: (token) => metadata.isValid(token) });
   const timeouts = { headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 };
   const agent = createUpstreamAgent(timeouts);
-  const credentials = createAdcCredentials();
+  const clock = { skewMs: 0 };
+  const credentials = createAdcCredentials({ now: () => Date.now() + clock.skewMs });
   t.teardown(async () => {
     await agent.close();
     await vertex.close();
@@ -52,7 +54,12 @@ async function rig(t: Test, env: Record<string, string> = {}) {
     const exchange = await openExchange(context, { model, operation: 'chat/completions', signal: abort.signal });
     return callUpstream(context, exchange, { body: TRANSLATED, headers: CLIENT_HEADERS, log });
   };
-  return { metadata, vertex, failovers, warnings, call };
+  /** Ages the token in hand past FRESH_TOKEN_MS, so a 401 on it replays. */
+  const ageToken = async () => {
+    await credentials.getToken();
+    clock.skewMs += FRESH_TOKEN_MS;
+  };
+  return { metadata, vertex, failovers, warnings, call, ageToken };
 }
 
 function failoverConfig(): string {
@@ -82,8 +89,9 @@ t.test('sends the translated body with the shared token, and hands back the answ
   t.equal(sent?.headers['user-agent'], 'codex', 'other client headers pass as on the passthrough route');
 });
 
-t.test('a 401 is replayed once with a fresh token; a second one is the answer', async (t) => {
-  const { metadata, vertex, call } = await rig(t);
+t.test('a 401 is replayed once with a fresh token; a second one is the answer; a fresh token\'s 401 is not replayed', async (t) => {
+  const { metadata, vertex, call, ageToken } = await rig(t);
+  await ageToken();
   vertex.next((_req, _body, res) => googleError(res, 401, 'UNAUTHENTICATED', 'token revoked'));
   const replayed = await call(undefined);
   t.equal(replayed.statusCode, 200, 'the replay succeeded');
@@ -93,10 +101,18 @@ t.test('a 401 is replayed once with a fresh token; a second one is the answer', 
   t.equal(vertex.last?.headers.authorization, `Bearer ${metadata.latestToken}`);
 
   vertex.isValidToken = () => false;
+  const fresh = await call(undefined);
+  t.equal(fresh.statusCode, 401, 'a token received moments ago: its 401 stands');
+  t.match(await readUpstreamError(fresh), { error: { code: 'UNAUTHENTICATED', type: 'authentication_error' } });
+  t.equal(vertex.requests.length, 3, 'not replayed with the token just rejected');
+  t.equal(metadata.tokenFetches, 2, 'nor a token fetched');
+
+  await ageToken();
   const refused = await call(undefined);
   t.equal(refused.statusCode, 401, 'the second 401 stands');
   t.match(await readUpstreamError(refused), { error: { code: 'UNAUTHENTICATED', type: 'authentication_error' } });
-  t.equal(vertex.requests.length, 4, 'one replay, not more');
+  t.equal(vertex.requests.length, 5, 'one replay, not more');
+  t.equal(metadata.tokenFetches, 3);
 });
 
 t.test('fails over to the next location before any byte, and says so', async (t) => {

@@ -108,6 +108,7 @@ t.test('a non-JSON (HTML) upstream error becomes a clean message', async (t) => 
 
 t.test('a second upstream 401 goes back to the client as an OpenAI-shaped 401', async (t) => {
   const h = await startHarness(t);
+  await h.ageToken();
   h.vertex.isValidToken = () => false;
   const res = await post(h);
   t.equal(res.statusCode, 401);

@@ -3,7 +3,7 @@
 // faults stay in the log, never in the answer.
 
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isCredentialError } from '../credentials/errors.ts';
+import { CREDENTIAL_RETRY_AFTER_SECONDS, isCredentialError } from '../credentials/errors.ts';
 import { ProxyError, sendError, unsupportedPath } from '../errors/proxy-error.ts';
 import { answerBrokeOff, isUpstreamCallError } from '../proxy/upstream-failure.ts';
 
@@ -30,8 +30,12 @@ export function toProxyError(error: FastifyError | Error): ProxyError {
 export function answerErrors(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const proxyError = toProxyError(error);
-    // Credential failures are logged once per change by CredentialStatus, not per request.
-    if (proxyError.statusCode >= 500 && !isCredentialError(proxyError)) request.log.error({ err: error }, 'request failed');
+    if (isCredentialError(proxyError)) {
+      // Logged once per change by CredentialStatus, not per request. The client is told when the credentials are next looked up.
+      reply.header('retry-after', String(CREDENTIAL_RETRY_AFTER_SECONDS));
+    } else if (proxyError.statusCode >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
     return sendError(reply, proxyError);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, unsupportedPath(request)));

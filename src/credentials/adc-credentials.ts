@@ -63,7 +63,7 @@ export interface AdcOptions {
   readonly pollIntervalMs?: number;
   /** Deadline for one token fetch or project lookup; default DEFAULT_TOKEN_TIMEOUT_MS. */
   readonly fetchTimeoutMs?: number;
-  readonly createAuth?: () => GoogleAuth;
+  readonly createAuth?: (abandoned: AbortSignal) => GoogleAuth;
   /** After a failure, how long before a fresh GoogleAuth rediscovers; default REDISCOVER_AFTER_MS. */
   readonly rediscoverAfterMs?: number;
 }
@@ -122,7 +122,7 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     getToken: () => cache.getToken(),
     tokenNow: () => cache.tokenNow(),
     projectNow: () => knownProject,
-    invalidate: (token) => cache.invalidate(token),
+    rejectToken: (token) => cache.rejectToken(token),
     peek: () => cache.peek(),
     lastError: () => cache.lastError(),
     projectId,

@@ -30,34 +30,52 @@ export interface AdcSourceOptions {
   readonly now: Clock;
   /** Deadline for one call into the library (PROXY_TOKEN_TIMEOUT_SECONDS). */
   readonly deadlineMs: number;
-  /** Builds each GoogleAuth; tests hand in their own. */
-  readonly createAuth?: () => GoogleAuth;
+  /** Builds each GoogleAuth (see createGoogleAuth for `abandoned`); tests hand in their own. */
+  readonly createAuth?: (abandoned: AbortSignal) => GoogleAuth;
   /** Told each renewal and why, for the log. */
   readonly onRenew?: (reason: string) => void;
   /** Default REDISCOVER_AFTER_MS; tests shorten it. */
   readonly rediscoverAfterMs?: number;
 }
 
-export function createGoogleAuth(): GoogleAuth {
-  return new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH_THRESHOLD_MS } });
+/**
+ * `abandoned` aborts when the source gives this GoogleAuth up after a call hung
+ * past its deadline. It is the default signal of the clients' HTTP requests
+ * (gaxios `transporterOptions`: token endpoints, STS, IAM impersonation, service
+ * account keys), so a hung request is cut and its socket closed then, rather
+ * than when undici's own 300 s timeout fires. gcp-metadata (the metadata
+ * server's token) does not use the client's transporter and takes no signal.
+ */
+export function createGoogleAuth(abandoned: AbortSignal): GoogleAuth {
+  return new GoogleAuth({
+    scopes: [CLOUD_PLATFORM_SCOPE],
+    clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH_THRESHOLD_MS, transporterOptions: { signal: abandoned } },
+  });
 }
 
 export class AdcSource {
   readonly #options: AdcSourceOptions;
-  readonly #createAuth: () => GoogleAuth;
-  #auth: GoogleAuth;
+  readonly #createAuth: (abandoned: AbortSignal) => GoogleAuth;
+  #auth!: GoogleAuth;
+  /** Aborted when the GoogleAuth in force is given up after a deadline. */
+  #abandon!: AbortController;
   #failedAt: number | undefined;
   #email: Promise<string | undefined> | undefined;
 
   constructor(options: AdcSourceOptions) {
     this.#options = options;
     this.#createAuth = options.createAuth ?? createGoogleAuth;
-    this.#auth = this.#createAuth();
+    this.#start();
+  }
+
+  #start(): void {
+    this.#abandon = new AbortController();
+    this.#auth = this.#createAuth(this.#abandon.signal);
   }
 
   /** Starts over with a fresh GoogleAuth: the next call reads ADC afresh. Calls under way finish with the old one. */
   renew(reason: string): void {
-    this.#auth = this.#createAuth();
+    this.#start();
     this.#failedAt = undefined;
     this.#email = undefined;
     this.#options.onRenew?.(reason);
@@ -68,12 +86,15 @@ export class AdcSource {
     const { now, deadlineMs, rediscoverAfterMs = REDISCOVER_AFTER_MS } = this.#options;
     if (this.#failedAt !== undefined && now() - this.#failedAt >= rediscoverAfterMs) this.renew('rediscovering after a failure');
     const auth = this.#auth;
+    const abandon = this.#abandon;
     try {
       // A source that never answers (gcp-metadata sets no timeout on Google
       // Cloud; an STS exchange can hang) would otherwise hold every waiting
       // request and the single-flight fetch forever.
       return await withDeadline(work(auth), deadlineMs, now);
     } catch (err) {
+      // The GoogleAuth that hung is given up, even if already replaced: its requests end now.
+      if (err instanceof FetchDeadlineError) abandon.abort(err);
       if (auth !== this.#auth) throw err;
       // The library joins later calls to the fetch that hung: only a new GoogleAuth asks again.
       if (err instanceof FetchDeadlineError) this.renew('a call passed its deadline');

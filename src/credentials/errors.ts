@@ -5,8 +5,18 @@
 
 import { withoutJsonExcerpt } from '../errors/parser-text.ts';
 import { ProxyError, type ErrorCode } from '../errors/proxy-error.ts';
+import { REDISCOVER_AFTER_MS } from './adc-source.ts';
 
 const MAX_DETAIL_CHARS = 300;
+
+/**
+ * The Retry-After (seconds) of a credential 503. After a failure the
+ * credentials are looked up afresh REDISCOVER_AFTER_MS later (adc-source.ts);
+ * a retry sooner most likely meets the same failure. The openai SDKs retry a
+ * 503 twice, waiting what Retry-After says (under a minute) instead of their
+ * own 0.5 s and 1 s, so both retries come after a fresh look.
+ */
+export const CREDENTIAL_RETRY_AFTER_SECONDS = Math.ceil(REDISCOVER_AFTER_MS / 1000);
 
 // google-auth-library's messages, matched loosely across versions.
 const NO_ADC = /could not load the default credentials/i;

@@ -16,8 +16,13 @@ export interface AccessToken {
 export interface TokenSource {
   /** Resolves from memory while the cached token is usable; fetches otherwise (single-flight). */
   getToken(): Promise<AccessToken>;
-  /** Drops `rejected` (e.g. after an upstream 401) unless a newer token already replaced it. */
-  invalidate(rejected: AccessToken): void;
+  /**
+   * The upstream rejected `rejected` (a 401). True: sending again with getToken()
+   * is worthwhile — the token was dropped (the next caller fetches) or a newer one
+   * already replaced it. False: it is the token in force and was received under
+   * FRESH_TOKEN_MS ago, so it is kept and the 401 stands.
+   */
+  rejectToken(rejected: AccessToken): boolean;
 }
 
 export type Clock = () => number;
@@ -37,9 +42,19 @@ const MAX_REFRESH_LEAD_MS = 5 * 60_000;
 const REFRESH_LEAD_FRACTION = 0.2;
 /** After a failed background refresh, requests keep the current token this long before one tries again. */
 export const BACKGROUND_RETRY_DELAY_MS = 1_000;
+/**
+ * A token received less than this long ago that Google rejects was not rejected
+ * for its age: the principal is refused (wrong account, API disabled). A fresh
+ * one would be refused too, and fetching it on every request is what a
+ * persistent 401 would cost; so within this time the token is kept and the 401
+ * stands, and at most one fetch per this interval follows a rejection.
+ */
+export const FRESH_TOKEN_MS = 30_000;
 
 interface CachedToken {
   readonly token: AccessToken;
+  /** When it arrived, on the cache's clock. */
+  readonly receivedAt: number;
   /** Never sent at or after this instant. */
   readonly usableUntil: number;
   /** First instant at which a request triggers a background refresh. */
@@ -50,7 +65,7 @@ export function scheduleFor(token: AccessToken, receivedAt: number): CachedToken
   const lifetime = Math.max(0, token.expiresAt - receivedAt);
   const margin = Math.min(MAX_SAFETY_MARGIN_MS, lifetime * SAFETY_MARGIN_FRACTION);
   const lead = Math.min(MAX_REFRESH_LEAD_MS, lifetime * REFRESH_LEAD_FRACTION);
-  return { token, usableUntil: token.expiresAt - margin, refreshAt: token.expiresAt - lead };
+  return { token, receivedAt, usableUntil: token.expiresAt - margin, refreshAt: token.expiresAt - lead };
 }
 
 export class TokenCache implements TokenSource {
@@ -87,8 +102,15 @@ export class TokenCache implements TokenSource {
     return cached.token;
   }
 
-  invalidate(rejected: AccessToken): void {
-    if (this.#cached?.token.value === rejected.value) this.#cached = undefined;
+  rejectToken(rejected: AccessToken): boolean {
+    const cached = this.#cached;
+    // Already replaced (or dropped by a request rejected before this one): the next getToken() gives another.
+    if (cached?.token.value !== rejected.value) return true;
+    // A clock set back makes the age negative: that token is not known to be fresh.
+    const age = this.#now() - cached.receivedAt;
+    if (age >= 0 && age < FRESH_TOKEN_MS) return false;
+    this.#cached = undefined;
+    return true;
   }
 
   /**

@@ -41,7 +41,9 @@ export type Step =
   | { readonly kind: 'relay' }
   /** An upstream error that stands: reshape its body, keep its status. */
   | { readonly kind: 'error' }
-  /** The first 401: drop the token, send again with a fresh one to the same target. */
+  /** The first 401: report the token rejected (TokenSource.rejectToken) and pass its answer to onRejected. */
+  | { readonly kind: 'rejected' }
+  /** Send again to the same target with the token getToken() gives now. */
   | { readonly kind: 'replay' }
   /** Nothing reached the client yet: the next location, after `delayMs`. */
   | { readonly kind: 'failover'; readonly delayMs: number }
@@ -85,7 +87,7 @@ export class Exchange {
   /** What an upstream answer with `status` (and its headers) means. */
   onAnswer(status: number, headers: IncomingHttpHeaders, maxWaitMs: number, now: number = Date.now()): Step {
     if (!isHttpStatus(status)) return { kind: 'fail', error: upstreamFailure(status) };
-    if (status === 401 && !this.replayed) return { kind: 'replay' };
+    if (status === 401 && !this.replayed) return { kind: 'rejected' };
     if (isFailoverStatus(status) && this.canFailOver()) return { kind: 'failover', delayMs: failoverDelayMs(headers, maxWaitMs, now) };
     return status >= 400 ? { kind: 'error' } : { kind: 'relay' };
   }
@@ -97,10 +99,15 @@ export class Exchange {
     return { kind: 'fail', error: upstreamFailure(error) };
   }
 
-  /** Spends the replay; returns the rejected token, for the cache to drop. */
-  startReplay(): AccessToken {
+  /**
+   * What a 401 means once the token source has answered (`renewed`: another
+   * token is to be had). Then the replay is spent; else the 401 stands, for a
+   * replay would carry the very token just rejected.
+   */
+  onRejected(renewed: boolean): Extract<Step, { kind: 'replay' | 'error' }> {
+    if (!renewed) return { kind: 'error' };
     this.replayed = true;
-    return this.token;
+    return { kind: 'replay' };
   }
 
   /** Moves on to the next location; the event says from where to where, and why. */

@@ -13,7 +13,7 @@ import { operationPath, upstreamOrigin, type Operation } from './upstream-url.ts
 /** What every exchange of one app shares; made once, handed to each route that goes upstream. */
 export interface UpstreamContext {
   readonly routes: RouteTable;
-  readonly credentials: Pick<Credentials, 'getToken' | 'tokenNow' | 'invalidate' | 'projectId' | 'projectNow'>;
+  readonly credentials: Pick<Credentials, 'getToken' | 'tokenNow' | 'rejectToken' | 'projectId' | 'projectNow'>;
   /** Upstream requests go through this (see dispatcher.ts). */
   readonly dispatcher: Requestable;
   /** The configured x-goog-user-project; when unset, the one the token's credential names. */

@@ -125,7 +125,9 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
       const { exchange } = passthrough;
       const record = request.record;
       record.upstreamStatus = res.statusCode;
-      const step = exchange.onAnswer(res.statusCode, res.headers, context.failoverMaxWaitMs);
+      let step = exchange.onAnswer(res.statusCode, res.headers, context.failoverMaxWaitMs);
+      // The token is rejected only when Google says so; the cache says whether another is to be had.
+      if (step.kind === 'rejected') step = exchange.onRejected(context.credentials.rejectToken(exchange.token));
       switch (step.kind) {
         case 'relay': {
           if (record.stream) record.streamStarted();
@@ -140,9 +142,8 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
             if (!reply.sent) reply.send(upstreamFailure(err as Error));
           });
         case 'replay':
-          // The token is rejected only when Google says so: drop it, send the (kept) body once more.
+          // Send the (kept) body once more, with the new token.
           discard(reply, res);
-          context.credentials.invalidate(exchange.startReplay());
           return resend(request, reply);
         case 'failover':
           discard(reply, res);

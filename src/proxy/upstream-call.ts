@@ -62,14 +62,14 @@ export async function callUpstream(context: UpstreamContext, exchange: Exchange,
       continue;
     }
     if (call.record) call.record.upstreamStatus = answer.statusCode;
-    const step = exchange.onAnswer(answer.statusCode, answer.headers, context.failoverMaxWaitMs);
+    let step = exchange.onAnswer(answer.statusCode, answer.headers, context.failoverMaxWaitMs);
+    // Google rejected the token: the cache says whether another is to be had (else the 401 stands).
+    if (step.kind === 'rejected') step = exchange.onRejected(context.credentials.rejectToken(exchange.token));
     if (step.kind === 'relay') return metered(answer, call.record);
     if (step.kind === 'error') return answer;
     answer.body.on('error', () => {}).resume();
     if (step.kind === 'fail') throw step.error;
     if (step.kind === 'replay') {
-      // Google rejected the token: drop it, and send once more with a fresh one.
-      context.credentials.invalidate(exchange.startReplay());
       await freshToken(context, exchange);
     } else if (step.kind === 'failover') {
       await failOver(context, exchange, call, step.delayMs, { status: answer.statusCode });

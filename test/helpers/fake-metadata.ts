@@ -38,6 +38,8 @@ export class FakeMetadata extends LoopbackServer {
   failWith: number | undefined;
   /** While set, token requests are never answered (a wedged metadata server or STS). */
   hangTokens = false;
+  /** Token requests left unanswered (hangTokens) whose connection the client has since closed. */
+  hungClosed = 0;
   readonly issued: string[] = [];
   /** When each issued token stops being valid (epoch ms, from the moment it was answered). */
   readonly expiresAt = new Map<string, number>();
@@ -97,7 +99,7 @@ export class FakeMetadata extends LoopbackServer {
 
   async #token(res: ServerResponse): Promise<void> {
     this.tokenRequests++;
-    if (this.hangTokens) return;
+    if (this.hangTokens) return void res.on('close', () => this.hungClosed++);
     if (this.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tokenDelayMs));
     if (this.failWith !== undefined) {
       res.writeHead(this.failWith, { 'content-type': 'text/plain' }).end('metadata token unavailable');

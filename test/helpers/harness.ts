@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config/load.ts';
 import type { SignatureMemory } from '../../src/compat/signature-memory.ts';
 import type { RouteTable } from '../../src/config/routing.ts';
 import type { Credentials } from '../../src/credentials/adc-credentials.ts';
-import type { Clock } from '../../src/credentials/token-cache.ts';
+import { FRESH_TOKEN_MS, type Clock } from '../../src/credentials/token-cache.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { ProxyMetrics } from '../../src/observability/metrics.ts';
 import { abortable } from '../../src/proxy/dispatcher.ts';
@@ -35,6 +35,13 @@ export interface Harness {
   readonly logs: string[];
   /** `http://127.0.0.1:PORT` once `listen()` has run. */
   url: string;
+  /**
+   * Added to the clock the token cache reads, unless `now` is passed: raise it
+   * by FRESH_TOKEN_MS to age the token in hand, so that a 401 replays.
+   */
+  skewMs: number;
+  /** Fetches the token if none is cached, then ages it past FRESH_TOKEN_MS: a 401 on it replays (a fresh token's stands). */
+  ageToken(): Promise<void>;
   listen(): Promise<string>;
 }
 
@@ -65,9 +72,10 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
   // The daemon's own assembly (createProxy); only a CA-trusting pool replaces its upstream dispatcher.
   const trusting = options.trustFixtureCa ? new Agent({ connections: null, connect: { ca: FIXTURE_CERT, rejectUnauthorized: true } }) : undefined;
   const timeouts = { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs };
+  const skew = { ms: 0 };
   const { app, credentials, metrics, routes, signatures } = await createProxy(config, {
     logger,
-    now: options.now,
+    now: options.now ?? (() => Date.now() + skew.ms),
     dispatcher: trusting ? abortable(trusting, timeouts) : undefined,
   });
 
@@ -83,6 +91,16 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
     logger,
     logs: capture.lines,
     url: '',
+    get skewMs() {
+      return skew.ms;
+    },
+    set skewMs(ms: number) {
+      skew.ms = ms;
+    },
+    async ageToken() {
+      await credentials.getToken();
+      skew.ms += FRESH_TOKEN_MS;
+    },
     async listen() {
       const address = await app.listen({ host: '127.0.0.1', port: 0 });
       harness.url = address;

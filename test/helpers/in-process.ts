@@ -5,6 +5,7 @@
 
 import type { Test } from 'tap';
 import { loadConfig } from '../../src/config/load.ts';
+import type { Clock } from '../../src/credentials/token-cache.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import type { LogLine } from './daemon.ts';
@@ -26,12 +27,12 @@ export interface InProcessDaemon {
   waitForLog(msg: string): Promise<void>;
 }
 
-export async function startInProcess(t: Test, env: Record<string, string> = {}): Promise<InProcessDaemon> {
+export async function startInProcess(t: Test, env: Record<string, string> = {}, options: { now?: Clock } = {}): Promise<InProcessDaemon> {
   const metadata = await startFakeMetadata();
   const vertex = await startFakeVertex({ isValidToken: (token) => metadata.isValid(token) });
   const config = loadConfig({ env: { HOST: '127.0.0.1', PORT: '0', VERTEX_BASE_URL: vertex.baseUrl, ...env } });
   const capture = new LogCapture();
-  const server = await startServer(config, { logger: createLogger(config.logLevel, capture) });
+  const server = await startServer(config, { logger: createLogger(config.logLevel, capture), now: options.now });
   t.teardown(async () => {
     await server.shutdown('test over');
     await vertex.close();

@@ -32,6 +32,7 @@ const types = (text: string) => parseFrames(text).map((event) => event.type);
 t.test('401 replay: a fresh token, the same translated bytes', async (t) => {
   const h = await startHarness(t);
   await h.listen();
+  await h.ageToken();
   h.vertex.next((_req, _body, res) => googleError(res, 401, 'UNAUTHENTICATED', 'token revoked'));
   const call = post(h, { model: MODEL, input: 'hi' });
   t.equal((await call.response).statusCode, 200);

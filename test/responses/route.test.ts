@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { FRESH_TOKEN_MS } from '../../src/credentials/token-cache.ts';
 import { googleError, sendJson } from '../helpers/fake-vertex.ts';
 import { startHarness, type Harness, type HarnessOptions } from '../helpers/harness.ts';
 import { assertOpenAIError } from '../helpers/openai-error.ts';
@@ -102,7 +103,8 @@ t.test('upstream errors keep their status; an unreadable answer is a 502', async
   assertOpenAIError(t, garbled.body, { code: 'upstream_invalid_response' });
 
   h.metadata.failWith = 500;
-  h.credentials.invalidate(await h.credentials.getToken().catch(() => undefined as never));
+  h.skewMs = FRESH_TOKEN_MS;
+  h.credentials.rejectToken(await h.credentials.getToken().catch(() => undefined as never));
   const noToken = await create(h, { model: MODEL, input: 'hi' });
   t.equal(noToken.statusCode, 503, 'no token: 503 as on the chat route');
 });

@@ -1,0 +1,49 @@
+// A token request that hangs is cut at PROXY_TOKEN_TIMEOUT_SECONDS, not only
+// abandoned: the GoogleAuth given up aborts its HTTP requests, so the token
+// endpoint sees the connection closed then, not when undici's 300 s timeout fires.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { createAdcCredentials } from '../src/credentials/adc-credentials.ts';
+import { startFakeMetadata } from './helpers/fake-metadata.ts';
+import { scratchDir } from './helpers/scratch-dir.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const DEADLINE_MS = 300;
+
+t.test('a hung token request is aborted at the deadline: its connection is closed, and it is not retried', async (t) => {
+  const metadata = await startFakeMetadata();
+  t.teardown(() => metadata.close());
+  // A credential whose token endpoint (the OAuth refresh) can be pointed at loopback; it goes through the client's transporter.
+  const file = join(scratchDir('vop-abort-'), 'adc.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      type: 'external_account_authorized_user',
+      audience: '//iam.googleapis.com/locations/global/workforcePools/pool/providers/provider',
+      client_id: 'client-id',
+      client_secret: 'client-secret',
+      refresh_token: 'refresh-token',
+      token_url: metadata.oauthTokenUrl,
+    }),
+  );
+  process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
+  t.teardown(() => {
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  });
+  const renewals: string[] = [];
+  const credentials = createAdcCredentials({ fetchTimeoutMs: DEADLINE_MS, events: { onRenew: (reason) => renewals.push(reason) } });
+  metadata.hangTokens = true;
+
+  const started = performance.now();
+  await t.rejects(credentials.getToken(), { statusCode: 503, code: 'token_unavailable', message: /did not answer within 0.3 s/ });
+  await waitFor(() => metadata.hungClosed === 1, 'the hung token request\'s connection closed');
+  const closedAfterMs = performance.now() - started;
+  t.ok(closedAfterMs < DEADLINE_MS + 1_000, `closed at the deadline (${Math.round(closedAfterMs)} ms)`);
+  t.equal(metadata.tokenRequests, 1, 'an abort is not retried');
+  t.same(renewals, ['a call passed its deadline']);
+
+  metadata.hangTokens = false;
+  t.equal((await credentials.getToken()).value, metadata.latestToken, 'the renewed GoogleAuth gets a token');
+});
