@@ -167,7 +167,9 @@ t.test('Retry-After on the credential 503s only: a failing token fetch, no proje
   assertOpenAIError(t, unknown.body, { code: 'project_unknown' });
   t.equal(unknown.headers['retry-after'], String(CREDENTIAL_RETRY_AFTER_SECONDS));
 
-  const unreachable = await startHarness(t, { env: { VERTEX_BASE_URL: await closedPortUrl() } });
+  const closed = await holdPort();
+  t.teardown(() => closed.release());
+  const unreachable = await startHarness(t, { env: { VERTEX_BASE_URL: `http://127.0.0.1:${closed.port}` } });
   const bad = await post(unreachable);
   t.equal(bad.statusCode, 502);
   t.equal(bad.headers['retry-after'], undefined, 'an upstream failure says nothing of when');
