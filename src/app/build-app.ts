@@ -28,6 +28,7 @@ import { modelsRoutes } from '../proxy/models-route.ts';
 import type { UpstreamContext } from '../proxy/open-exchange.ts';
 import { passthroughRoutes } from '../proxy/passthrough-route.ts';
 import { responsesRoutes } from '../responses/route.ts';
+import type { BackgroundRuns } from '../responses/background-runs.ts';
 import type { ResponseStore } from '../responses/store.ts';
 import { answerErrors } from './error-handler.ts';
 
@@ -48,6 +49,8 @@ export interface AppParts {
   readonly signatures: SignatureMemory;
   /** Stored responses for previous_response_id and GET/DELETE /v1/responses/{id}. */
   readonly responses: ResponseStore;
+  /** Background responses while they run (cancelled at shutdown's end by the composition root). */
+  readonly background: BackgroundRuns;
 }
 
 /** How often Node checks the request and headers timeouts of open connections. */
@@ -129,6 +132,7 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
   await app.register(responsesRoutes, {
     upstream,
     store: parts.responses,
+    background: parts.background,
     signatures: parts.signatures,
     signatureFallback: config.thoughtSignatures.fallback,
     countDropped: metrics.recordResponsesDropped,

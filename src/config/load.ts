@@ -59,6 +59,8 @@ export interface Config {
   readonly thoughtSignatures: ThoughtSignatureSettings;
   /** Bounds of the store behind previous_response_id and GET/DELETE /v1/responses/{id}. */
   readonly responsesStore: ResponsesStoreSettings;
+  /** Background responses (`background: true`) running at once at most; past it, 429. */
+  readonly responsesBackgroundMax: number;
 }
 
 export interface ConfigSources {
@@ -122,6 +124,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     dropParams: v.dropParams,
     thoughtSignatures: thoughtSignatureSettings(v.thoughtSignatureFallback, v.thoughtSignatureMemory, v.thoughtSignatureTtlSeconds),
     responsesStore: responsesStoreSettings(v.responsesStoreEntries, v.responsesStoreMb, v.responsesStoreTtlSeconds),
+    responsesBackgroundMax: v.responsesBackgroundMax,
   });
 }
 

@@ -4,7 +4,7 @@
 
 import { COMPAT_DEFAULTS, parseDropParams, parseSignatureFallback, parseSignatureMemory, parseSignatureTtlSeconds } from './compat-settings.ts';
 import { parseModels } from './models.ts';
-import { parseStoreEntries, parseStoreMb, parseStoreTtlSeconds, RESPONSES_DEFAULTS } from './responses-settings.ts';
+import { parseBackgroundMax, parseStoreEntries, parseStoreMb, parseStoreTtlSeconds, RESPONSES_DEFAULTS } from './responses-settings.ts';
 import { boolean, ENDPOINT, headerMap, hostname, integer, list, LOCATION, number, oneOf, originList, pattern, PROJECT, secretList, upstreamOrigin } from './values.ts';
 
 /** How long one token fetch (or project lookup) may take: PROXY_TOKEN_TIMEOUT_SECONDS. */
@@ -58,6 +58,7 @@ export const FIELDS = {
   responsesStoreEntries: { env: ['PROXY_RESPONSES_STORE_ENTRIES'], parse: parseStoreEntries },
   responsesStoreMb: { env: ['PROXY_RESPONSES_STORE_MB'], parse: parseStoreMb },
   responsesStoreTtlSeconds: { env: ['PROXY_RESPONSES_STORE_TTL_SECONDS'], parse: parseStoreTtlSeconds },
+  responsesBackgroundMax: { env: ['PROXY_RESPONSES_BACKGROUND_MAX'], parse: parseBackgroundMax },
 } satisfies Record<string, Field>;
 
 /** Every environment variable that is a setting, PROXY_CONFIG first. */

@@ -22,7 +22,7 @@ const PERMISSION_HELP =
 
 /** The paths the proxy serves, for the 404 message (a test checks it against the routes). */
 export const SUPPORTED_PATHS =
-  'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items, and GET /v1/models (also without /v1)';
+  'POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items, POST /v1/responses/{id}/cancel, and GET /v1/models (also without /v1)';
 
 /** The most items a list page holds, as OpenAI's list endpoints allow (`limit`). */
 export const MAX_LIST_LIMIT = 100;
@@ -60,6 +60,10 @@ export const ERROR_CATALOGUE = {
   previous_response_not_found: [400, (id) => `Previous response with id '${echoed(id)}' not found.`, 'previous_response_id'],
   item_not_found: [400, (id) => `Item with id '${echoed(id)}' not found.`, 'input'],
   response_not_found: [404, (id) => `Response with id '${echoed(id)}' not found.`],
+  // Background responses: refused as OpenAI refuses them, and the proxy's cap on those running at once
+  background_requires_store: [400, 'background can only be used when `store` is true', 'background'],
+  response_not_background: [400, 'Cannot cancel a synchronous response.'],
+  background_limit_reached: [429, (max) => `The proxy is running as many background responses as PROXY_RESPONSES_BACKGROUND_MAX allows (${max}); retry shortly.`],
   // The query of GET /v1/responses/{id}/input_items, one code per key so each names its param
   invalid_limit: [400, (value) => `Invalid 'limit': '${echoed(value)}'. Expected an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit'],
   invalid_order: [400, (value) => `Invalid 'order': '${echoed(value)}'. Supported values are 'asc' and 'desc'.`, 'order'],

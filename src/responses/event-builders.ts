@@ -10,7 +10,10 @@ const TERMINAL_EVENT: Readonly<Record<ResponseStatus, string | undefined>> = {
   incomplete: 'response.incomplete',
   failed: 'response.failed',
   // Not an ending.
+  queued: undefined,
   in_progress: undefined,
+  // OpenAI defines no event for it: a cancelled background stream just ends.
+  cancelled: undefined,
 };
 
 /** A response begins: `response.created`, then `response.in_progress`, both with it as it stands. */

@@ -7,7 +7,8 @@
 import type { ResponsesRequest, Tool, ToolChoice } from './types.ts';
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
-export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+/** `queued` and `cancelled` only for background responses (`background: true`). */
+export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled';
 
 export interface OutputText {
   type: 'output_text';

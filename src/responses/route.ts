@@ -1,7 +1,10 @@
 // The Responses API: POST /v1/responses (translated to Chat Completions, or
 // forwarded as it is for routes set to `responsesApi: native`), and from the
 // store GET and DELETE /v1/responses/{id} (GET with `?stream=true` replays it
-// as events) and GET /v1/responses/{id}/input_items.
+// as events) and GET /v1/responses/{id}/input_items. A background response
+// that is still running is served from its run instead (background-runs.ts):
+// GET shows it as it stands, `?stream=true` follows its events, and
+// POST /v1/responses/{id}/cancel stops it.
 // Also without the /v1 prefix, like every other path of the proxy. Requests
 // pass the same hooks as chat: local safety, the body budget, the JSON check,
 // the log line and metrics.
@@ -12,6 +15,7 @@ import { ProxyError, unsupportedPath } from '../errors/proxy-error.ts';
 import { JsonBody } from '../proxy/body.ts';
 import { ClientGoneError } from '../proxy/upstream-call.ts';
 import { responseNotFound } from './errors.ts';
+import { framesAfter } from './event-log.ts';
 import { inputItemsPage, parseListQuery } from './input-items.ts';
 import { serveNative } from './native-call.ts';
 import { replayFrameStream } from './replay.ts';
@@ -27,7 +31,7 @@ interface ById {
 }
 
 export async function responsesRoutes(app: FastifyInstance, options: ResponsesRouteOptions): Promise<void> {
-  const { store } = options;
+  const { store, background: runs } = options;
 
   async function create(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const body = request.body;
@@ -50,16 +54,34 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
 
   async function retrieve(request: FastifyRequest<ById>, reply: FastifyReply): Promise<unknown> {
     const query = parseRetrieveQuery(request.query);
-    const stored = storedOf(request);
-    if (!query.stream) return stored.response;
+    const run = runs.get(idOf(request));
+    if (!query.stream) return run?.response() ?? storedOf(request).response;
     request.record.stream = true;
+    if (run && !run.log.dropped) {
+      // Still running: the events so far with their own numbers, then live until it ends.
+      request.record.streamStarted();
+      return reply.code(200).headers(SSE_HEADERS).send(run.log.follow(query.startingAfter ?? -1));
+    }
+    // A run whose events outgrew the budget is replayed once it has ended.
+    if (run) await run.done;
+    const stored = storedOf(request);
+    const frames = stored.events ? framesAfter(stored.events, query.startingAfter) : replayFrameStream(stored.response, query.startingAfter);
     // Frame by frame, as the client reads: the frames together are a few times the stored response's size.
-    return reply.code(200).headers(SSE_HEADERS).send(Readable.from(replayFrameStream(stored.response, query.startingAfter)));
+    return reply.code(200).headers(SSE_HEADERS).send(Readable.from(frames));
+  }
+
+  /** Stops a running background response; a finished one comes back as it is. */
+  async function cancel(request: FastifyRequest<ById>): Promise<unknown> {
+    const run = runs.get(idOf(request));
+    if (run) return await run.cancel();
+    const stored = storedOf(request);
+    if (!stored.response.background) throw new ProxyError('response_not_background');
+    return stored.response;
   }
 
   async function listInput(request: FastifyRequest<ById>): Promise<unknown> {
     const query = parseListQuery(request.query);
-    return inputItemsPage(storedOf(request).input, query);
+    return inputItemsPage(runs.get(idOf(request))?.input ?? storedOf(request).input, query);
   }
 
   /** The stored response the path names; 404 when the store does not hold it. */
@@ -72,7 +94,10 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
 
   async function remove(request: FastifyRequest<ById>): Promise<unknown> {
     const id = idOf(request);
-    if (!store.delete(id)) throw responseNotFound(id);
+    // A running one is cancelled and not kept.
+    const run = runs.get(id);
+    if (run) await run.cancel({ discard: true });
+    else if (!store.delete(id)) throw responseNotFound(id);
     return { id, object: 'response', deleted: true };
   }
 
@@ -81,6 +106,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     app.get<ById>(`${prefix}/responses/:id`, retrieve);
     app.get<ById>(`${prefix}/responses/:id/input_items`, listInput);
     app.delete<ById>(`${prefix}/responses/:id`, remove);
+    app.post<ById>(`${prefix}/responses/:id/cancel`, cancel);
   }
 }
 

@@ -21,6 +21,11 @@ export interface StoredResponse {
    * `history`, so they are not counted twice): what `input_items` lists.
    */
   input: InputItem[];
+  /**
+   * A background response's stream as it was written, one frame per event
+   * (index = sequence_number), so a resume keeps the live stream's numbers.
+   */
+  events?: readonly string[] | undefined;
 }
 
 export interface ResponseStoreOptions {
@@ -50,18 +55,19 @@ export class ResponseStore {
   }
 
   /**
-   * Keeps a finished response with its history; false when it alone exceeds
-   * the byte limit. The caller decides whether to store (not for `store:false`,
-   * not for failed responses).
+   * Keeps a finished response with its history (and a background response's
+   * events); false when it alone exceeds the byte limit. The caller decides
+   * whether to store (not for `store:false`, not for failed foreground ones).
    */
-  put(response: ResponseObject, history: InputItem[], input: InputItem[] = []): boolean {
-    const bytes = Buffer.byteLength(JSON.stringify({ response, history }), 'utf8');
+  put(response: ResponseObject, history: InputItem[], input: InputItem[] = [], events?: readonly string[]): boolean {
+    let bytes = Buffer.byteLength(JSON.stringify({ response, history }), 'utf8');
+    for (const frame of events ?? []) bytes += Buffer.byteLength(frame, 'utf8');
     if (bytes > this.#options.maxBytes || this.#options.maxEntries < 1) return false;
     this.delete(response.id);
     const now = this.#options.now();
     this.#sweep(now);
     const expiresAt = now + this.#options.ttlMs;
-    this.#entries.set(response.id, { response, history, input, bytes, expiresAt });
+    this.#entries.set(response.id, { response, history, input, events, bytes, expiresAt });
     this.#bytes += bytes;
     this.#nextExpiry = Math.min(this.#nextExpiry, expiresAt);
     for (const item of response.output) this.#itemOwners.set(item.id, response.id);
@@ -77,7 +83,7 @@ export class ResponseStore {
     if (entry === undefined) return undefined;
     this.#entries.delete(id);
     this.#entries.set(id, entry);
-    return { response: entry.response, history: entry.history, input: entry.input };
+    return { response: entry.response, history: entry.history, input: entry.input, events: entry.events };
   }
 
   delete(id: string): boolean {

@@ -11,7 +11,7 @@ import { ProxyError } from '../errors/proxy-error.ts';
 import type { ChatCompletionChunk } from './chat-types.ts';
 import { startEvents, terminalEvent } from './event-builders.ts';
 import { finalStatus, resolveContext, responseObject, responseUsage, type AnswerContext, type Resolved } from './output.ts';
-import type { ResponseObject, ResponseUsage } from './response-types.ts';
+import type { ResponseError, ResponseObject, ResponseUsage } from './response-types.ts';
 import { signatureOf } from './signatures.ts';
 import { EventWriter, upstreamParser } from './sse.ts';
 import { StreamItems } from './stream-items.ts';
@@ -29,7 +29,7 @@ export interface ResponseStream {
   push(chunk: Buffer | string): string;
   /** The upstream body ended: completes the response, or fails it if the answer was cut off. */
   end(): string;
-  /** The upstream broke (socket error, timeout, abort): `response.failed`. */
+  /** The upstream broke (socket error, timeout, abort), or a `{code, message}` it answered with: `response.failed`. */
   fail(error?: unknown): string;
   /** The response as it stands: the final object once finished, for the store. */
   result(): ResponseObject;
@@ -136,6 +136,10 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
       return writer.take();
     },
     fail(error) {
+      if (isResponseError(error)) {
+        failWith(error.code, error.message);
+        return writer.take();
+      }
       // Only our own errors have messages meant for clients; others may carry internals.
       const message = error instanceof ProxyError ? error.message : 'The upstream stream broke off before the answer was complete.';
       failWith('server_error', message);
@@ -148,4 +152,9 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
       return final !== undefined;
     },
   };
+}
+
+/** An upstream error answer already shaped as the response's `error` (not an Error, whose message may carry internals). */
+function isResponseError(value: unknown): value is ResponseError {
+  return isRecord(value) && !(value instanceof Error) && typeof value['code'] === 'string' && typeof value['message'] === 'string';
 }

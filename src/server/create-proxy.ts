@@ -14,6 +14,7 @@ import { CredentialStatus } from '../credentials/status.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 import { ProxyMetrics } from '../observability/metrics.ts';
 import { abortable, createUpstreamAgent, type Requestable } from '../proxy/dispatcher.ts';
+import { BackgroundRuns } from '../responses/background-runs.ts';
 import { ResponseStore } from '../responses/store.ts';
 import { limitConnections } from './connections.ts';
 
@@ -56,6 +57,8 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
   const { maxEntries, ttlMs } = config.thoughtSignatures;
   const signatures = new SignatureMemory({ maxEntries, ttlMs, now });
   const responses = new ResponseStore({ ...config.responsesStore, now });
+  // Their event logs together are bounded as the store is.
+  const background = new BackgroundRuns({ maxRunning: config.responsesBackgroundMax, maxLogBytes: config.responsesStore.maxBytes });
   const app = await buildApp(config, {
     credentials,
     dispatcher: deps.dispatcher ?? abortable(agent as NonNullable<typeof agent>, timeouts),
@@ -65,9 +68,18 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
     now,
     signatures,
     responses,
+    background,
   });
   limitConnections(app.server, config);
+  // Background responses are not requests the server waits for: from the moment
+  // the close begins they get the grace period, then are cancelled, before the
+  // upstream pool closes (it would wait for their calls).
+  let backgroundClosed: Promise<void> = Promise.resolve();
+  app.addHook('preClose', async () => {
+    backgroundClosed = background.close(config.shutdownGraceMs);
+  });
   app.addHook('onClose', async () => {
+    await backgroundClosed;
     if (!deps.credentials) credentials.close();
     await agent?.close();
   });

@@ -1,5 +1,5 @@
-// The Responses settings: the store's bounds (entries, MB, TTL) and the
-// per-route responsesApi, with their routes resolved.
+// The Responses settings: the store's bounds (entries, MB, TTL), the cap on
+// background responses, and the per-route responsesApi, with their routes resolved.
 
 import t from 'tap';
 import { loadConfig } from '../../src/config/load.ts';
@@ -24,6 +24,13 @@ t.test('store bounds: defaults, file, environment', async (t) => {
   t.same(load(env, { responsesStoreEntries: 10 }).responsesStore, { maxEntries: 0, maxBytes: 8 * 1024 * 1024, ttlMs: 3_600_000 }, 'env beats the file; 0 keeps nothing');
   t.throws(() => load({ PROXY_RESPONSES_STORE_ENTRIES: '-1' }), { name: 'ConfigError', message: /PROXY_RESPONSES_STORE_ENTRIES/ });
   t.throws(() => load({ PROXY_RESPONSES_STORE_TTL_SECONDS: '0' }), { name: 'ConfigError', message: /PROXY_RESPONSES_STORE_TTL_SECONDS/ });
+});
+
+t.test('background cap: default, file, environment', async (t) => {
+  t.equal(load().responsesBackgroundMax, 64);
+  t.equal(load({}, { responsesBackgroundMax: 3 }).responsesBackgroundMax, 3);
+  t.equal(load({ PROXY_RESPONSES_BACKGROUND_MAX: '0' }, { responsesBackgroundMax: 3 }).responsesBackgroundMax, 0, 'env beats the file; 0 refuses background');
+  t.throws(() => load({ PROXY_RESPONSES_BACKGROUND_MAX: '1.5' }), { name: 'ConfigError', message: /PROXY_RESPONSES_BACKGROUND_MAX/ });
 });
 
 t.test('responsesApi per route: translate by default, native where set, inherited by aliases', async (t) => {

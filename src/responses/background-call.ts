@@ -1,0 +1,95 @@
+// POST /v1/responses with `background: true`, as OpenAI's background mode:
+// the response is registered (BackgroundRuns) and generated apart from the
+// request that asked for it, through the same exchange as any translated
+// request, but with the run's own abort signal, so a client that leaves does
+// not cut it; only a cancel (or shutdown's end) does. Without `stream` the
+// client gets the `queued` response at once and polls GET; with `stream` it
+// follows the run's event log live, and may resume it after a disconnect.
+// The upstream is always asked for a stream, so GET shows the response as it
+// grows. When the run ends its response (whatever its status) goes to the
+// store with its events, and one log line says how it ended.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Route } from '../config/routing.ts';
+import { ProxyError } from '../errors/proxy-error.ts';
+import { readUpstreamError } from '../proxy/error-answer.ts';
+import { openExchange } from '../proxy/open-exchange.ts';
+import { callUpstream } from '../proxy/upstream-call.ts';
+import type { BackgroundRun } from './background-runs.ts';
+import { relayEvents } from './event-relay.ts';
+import { randomId } from './ids.ts';
+import { withItemIds } from './input-items.ts';
+import type { ResponseObject } from './response-types.ts';
+import { SSE_HEADERS } from './sse.ts';
+import { historyAfter } from './store.ts';
+import { createResponseStream, type ResponseStream } from './stream.ts';
+import { chatBytes, type Prepared, type TranslatedOptions } from './translated-parts.ts';
+
+/** Retry-After of the 429 past PROXY_RESPONSES_BACKGROUND_MAX: a running response takes a while to end. */
+export const BACKGROUND_RETRY_AFTER_SECONDS = 10;
+
+export async function serveBackground(request: FastifyRequest, reply: FastifyReply, prepared: Prepared, route: Route, options: TranslatedOptions): Promise<FastifyReply> {
+  const { translated, previous } = prepared;
+  // A background response exists to be fetched later: OpenAI refuses one that may not be kept.
+  if (translated.request.store === false) throw new ProxyError('background_requires_store');
+  if (options.background.full) reply.header('retry-after', String(BACKGROUND_RETRY_AFTER_SECONDS));
+  const id = randomId('resp');
+  const stream = createResponseStream({ ...prepared.context, responseId: id });
+  // Ids for items sent without one, given once here so every listing of them agrees.
+  const input = withItemIds(translated.input);
+  const keep = (final: ResponseObject, events: readonly string[] | undefined): void => {
+    try {
+      const kept = options.store.put(final, historyAfter(previous?.history ?? [], input, final), input, events);
+      if (!kept) request.log.warn({ responseId: id }, 'background response larger than the store allows; not stored');
+    } catch (err) {
+      request.log.error({ err, responseId: id }, 'background response not stored');
+    }
+  };
+  const run = options.background.start(id, stream, input, keep);
+  void generate(run, stream, request, prepared, route, options);
+
+  if (!prepared.clientStreams) return reply.code(200).send(run.response());
+  request.record.streamStarted();
+  // The client follows the run; leaving ends only its own stream.
+  return reply.code(200).headers(SSE_HEADERS).send(run.log.follow(-1));
+}
+
+/** The generation, start to end; never rejects: every ending becomes the response's status. */
+async function generate(run: BackgroundRun, stream: ResponseStream, request: FastifyRequest, prepared: Prepared, route: Route, options: TranslatedOptions): Promise<void> {
+  const log = request.log;
+  const started = performance.now();
+  const chat = prepared.translated.chat;
+  let cause: unknown;
+  try {
+    const exchange = await openExchange(options.upstream, { model: chat.model, operation: 'chat/completions', signal: run.signal });
+    const body = chatBytes(chat, exchange.upstreamModel, route, options, log);
+    const answer = await callUpstream(options.upstream, exchange, { body, headers: request.headers, log });
+    run.upstreamStatus = answer.statusCode;
+    if (answer.statusCode >= 400) {
+      const { error } = await readUpstreamError(answer);
+      run.append(stream.fail({ code: error.code ?? 'server_error', message: error.message }));
+    } else {
+      const events = relayEvents(answer.body, stream, { onBreak: (err) => (cause = err), onFinish: () => {} });
+      for await (const frames of events) run.append(frames as string);
+    }
+  } catch (err) {
+    // A cancel cuts the call (ClientGoneError); anything else failed it before an answer: no token, unreachable, timed out.
+    if (!run.cancelled) {
+      cause = err;
+      run.append(stream.fail(err));
+    }
+  }
+  const final = run.finish();
+  const line = {
+    responseId: run.id,
+    model: prepared.translated.request.model,
+    background: true,
+    stream: prepared.clientStreams,
+    status: final.status,
+    upstreamStatus: run.upstreamStatus,
+    events: run.log.size,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+  if (final.status === 'failed') log.warn({ ...line, failure: final.error, err: cause }, 'background response failed');
+  else log.info(line, 'background response');
+}
