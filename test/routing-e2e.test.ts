@@ -152,11 +152,11 @@ t.test('no failover once streaming has started', async (t) => {
 });
 
 t.test('Retry-After is honoured up to the configured cap', async (t) => {
-  const h = await failoverHarness(t, { PROXY_FAILOVER_MAX_WAIT_SECONDS: '0.5' });
+  const h = await failoverHarness(t, { PROXY_FAILOVER_MAX_WAIT_SECONDS: '1.5' });
   const times: number[] = [];
   h.vertex.next((_req, _body, res) => {
     times.push(Date.now());
-    googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Quota', { 'retry-after': '0.3' });
+    googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Quota', { 'retry-after': '1' });
   });
   h.vertex.next((_req, _body, res) => {
     times.push(Date.now());
@@ -168,6 +168,6 @@ t.test('Retry-After is honoured up to the configured cap', async (t) => {
   });
   const res = await post(h, { model: 'eu-gemini', messages: [] });
   t.equal(res.statusCode, 200);
-  t.ok((times[1] as number) - (times[0] as number) >= 250, 'waited for Retry-After: 0.3');
-  t.ok((times[2] as number) - (times[1] as number) >= 450, 'waited the cap for Retry-After: 3600');
+  t.ok((times[1] as number) - (times[0] as number) >= 950, 'waited for Retry-After: 1');
+  t.ok((times[2] as number) - (times[1] as number) >= 1450, 'waited the cap for Retry-After: 3600');
 });
