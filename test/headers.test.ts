@@ -2,13 +2,10 @@
 // request carrying them still succeeds, and Google gets our bearer token and
 // the quota project.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers.ts';
 import { CHAT_BODY, JSON_HEADERS, startHarness, type Harness } from './helpers/harness.ts';
 import { hostOf, rawRequest, type RawRequest } from './helpers/raw-http.ts';
-import { scratchDir } from './helpers/scratch-dir.ts';
 
 const BODY = JSON.stringify(CHAT_BODY);
 
@@ -219,21 +216,8 @@ t.test('no x-goog-user-project when neither config nor ADC names one', async (t)
 
 t.test("x-goog-user-project comes from the ADC file's quota_project_id", async (t) => {
   const h = await startHarness(t, { env: { GOOGLE_CLOUD_PROJECT: 'file-proj' } });
-  // A credential type whose token endpoint can be pointed at loopback.
-  const dir = scratchDir('vop-adc-');
-  const file = join(dir, 'adc.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      type: 'external_account_authorized_user',
-      audience: '//iam.googleapis.com/locations/global/workforcePools/pool/providers/provider',
-      client_id: 'client-id',
-      client_secret: 'client-secret',
-      refresh_token: 'refresh-token',
-      token_url: h.metadata.oauthTokenUrl,
-      quota_project_id: 'adc-quota-proj',
-    }),
-  );
+  // A credential type whose token endpoint is on loopback.
+  const file = h.metadata.writeAuthorizedUserFile({ quota_project_id: 'adc-quota-proj' });
   process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
   t.teardown(() => {
     delete process.env.GOOGLE_APPLICATION_CREDENTIALS;

@@ -2,12 +2,9 @@
 // abandoned: the GoogleAuth given up aborts its HTTP requests, so the token
 // endpoint sees the connection closed then, not when undici's 300 s timeout fires.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import { createAdcCredentials } from '../src/credentials/adc-credentials.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
-import { scratchDir } from './helpers/scratch-dir.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const DEADLINE_MS = 300;
@@ -15,19 +12,8 @@ const DEADLINE_MS = 300;
 t.test('a hung token request is aborted at the deadline: its connection is closed, and it is not retried', async (t) => {
   const metadata = await startFakeMetadata();
   t.teardown(() => metadata.close());
-  // A credential whose token endpoint (the OAuth refresh) can be pointed at loopback; it goes through the client's transporter.
-  const file = join(scratchDir('vop-abort-'), 'adc.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      type: 'external_account_authorized_user',
-      audience: '//iam.googleapis.com/locations/global/workforcePools/pool/providers/provider',
-      client_id: 'client-id',
-      client_secret: 'client-secret',
-      refresh_token: 'refresh-token',
-      token_url: metadata.oauthTokenUrl,
-    }),
-  );
+  // A credential whose token endpoint (the OAuth refresh) is on loopback; it goes through the client's transporter.
+  const file = metadata.writeAuthorizedUserFile();
   process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
   t.teardown(() => {
     delete process.env.GOOGLE_APPLICATION_CREDENTIALS;

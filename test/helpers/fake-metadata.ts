@@ -2,6 +2,7 @@
 // GCE_METADATA_HOST. It speaks the protocol exactly: `Metadata-Flavor: Google`
 // is required on the request and sent on every response.
 
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LoopbackServer } from './loopback.ts';
@@ -77,6 +78,25 @@ export class FakeMetadata extends LoopbackServer {
    */
   get oauthTokenUrl(): string {
     return `http://${this.host}${OAUTH_TOKEN_PATH}`;
+  }
+
+  /**
+   * Writes an ADC file (in a scratch folder) whose credential refreshes at
+   * oauthTokenUrl: a type whose token requests go through google-auth-library's
+   * own transporter, unlike the metadata server's. `extra` adds or overrides keys.
+   */
+  writeAuthorizedUserFile(extra: Record<string, unknown> = {}): string {
+    const file = join(scratchDir('vop-adc-'), 'adc.json');
+    const credential = {
+      type: 'external_account_authorized_user',
+      audience: '//iam.googleapis.com/locations/global/workforcePools/pool/providers/provider',
+      client_id: 'client-id',
+      client_secret: 'client-secret',
+      refresh_token: 'refresh-token',
+      token_url: this.oauthTokenUrl,
+    };
+    writeFileSync(file, JSON.stringify({ ...credential, ...extra }));
+    return file;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
