@@ -46,3 +46,12 @@ t.test('a token received "later" than now (the clock was set back) is not taken 
   t.equal(cache.rejectToken(token), true);
   t.equal(cache.peek(), undefined);
 });
+
+t.test('a short-lived token past its refresh point is not taken for fresh: it may have expired in flight', async (t) => {
+  const { issuer, cache, token } = await warmCache(t, 20 * SECOND);
+  issuer.time += 15 * SECOND;
+  t.equal(cache.rejectToken(token), false, 'before its refresh point (16 s of 20) a 401 stands');
+  issuer.time += 2 * SECOND;
+  t.equal(cache.rejectToken(token), true, 'past it, replayed with the next token');
+  t.equal(cache.peek(), undefined);
+});

@@ -10,7 +10,7 @@ import type { AuthClient, GoogleAuth } from 'google-auth-library';
 import { DEFAULT_TOKEN_TIMEOUT_SECONDS } from '../config/settings.ts';
 import { followFile } from '../config/watch-file.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
-import { AdcSource } from './adc-source.ts';
+import { AdcSource, armedClient } from './adc-source.ts';
 import { credentialError, projectError } from './errors.ts';
 import { TokenCache, type AccessToken, type Clock, type TokenCacheEvents, type TokenSource } from './token-cache.ts';
 
@@ -78,7 +78,7 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
     onRenew: events.onRenew,
     rediscoverAfterMs: options.rediscoverAfterMs,
   });
-  const client = (auth: GoogleAuth) => auth.getClient().catch((err: unknown) => Promise.reject(credentialError(err)));
+  const client = (auth: GoogleAuth) => armedClient(auth).catch((err: unknown) => Promise.reject(credentialError(err)));
 
   const fetchToken = () =>
     source.use(async (auth): Promise<AccessToken> => {
@@ -113,7 +113,11 @@ export function createAdcCredentials(options: AdcOptions = {}): Credentials {
   const projectId = async (): Promise<string> => {
     if (knownProject !== undefined) return knownProject;
     const generation = projectGeneration;
-    const project = await source.use((auth) => auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err))));
+    const project = await source.use(async (auth) => {
+      // An external account asks its token exchange for the project: armed first (a failure here is the lookup's to report).
+      await armedClient(auth).catch(() => undefined);
+      return auth.getProjectId().catch((err: unknown) => Promise.reject(projectError(err)));
+    });
     if (generation === projectGeneration) knownProject = project;
     return project;
   };

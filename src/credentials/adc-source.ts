@@ -9,7 +9,7 @@
 // file changes, when a call hangs past its deadline, and on the first call
 // REDISCOVER_AFTER_MS after a failure: the daemon recovers by itself.
 
-import { GoogleAuth } from 'google-auth-library';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import { ProxyError } from '../errors/proxy-error.ts';
 import type { Clock } from './token-cache.ts';
 
@@ -40,17 +40,50 @@ export interface AdcSourceOptions {
 
 /**
  * `abandoned` aborts when the source gives this GoogleAuth up after a call hung
- * past its deadline. It is the default signal of the clients' HTTP requests
- * (gaxios `transporterOptions`: token endpoints, STS, IAM impersonation, service
- * account keys), so a hung request is cut and its socket closed then, rather
- * than when undici's own 300 s timeout fires. gcp-metadata (the metadata
- * server's token) does not use the client's transporter and takes no signal.
+ * past its deadline. It is the default signal of the client's HTTP requests
+ * (gaxios `transporterOptions`: token endpoints, service account keys, an
+ * external account's impersonation), so a hung request is cut and its socket
+ * closed then, rather than when TCP gives up. armedClient() reaches the parts
+ * the options do not. gcp-metadata (the metadata server's token) does not use
+ * the client's transporter and takes no signal.
  */
 export function createGoogleAuth(abandoned: AbortSignal): GoogleAuth {
   return new GoogleAuth({
     scopes: [CLOUD_PLATFORM_SCOPE],
     clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH_THRESHOLD_MS, transporterOptions: { signal: abandoned } },
   });
+}
+
+/** Each GoogleAuth's `abandoned` signal, for arming the clients it makes. */
+const ABANDONED = new WeakMap<GoogleAuth, AbortSignal>();
+
+/** What armedClient sets on a client and the clients inside it (library fields the typings keep private). */
+interface ClientPart {
+  eagerRefreshThresholdMillis?: number;
+  transporter?: { defaults?: { signal?: AbortSignal } };
+  /** An impersonated credential's source. */
+  sourceClient?: ClientPart;
+  /** An external account's token exchange. */
+  stsCredential?: ClientPart;
+}
+
+/**
+ * The GoogleAuth's client, with what clientOptions does not reach set by hand:
+ * the library builds an impersonated credential's source client, and an
+ * external account's STS client, without the options. They would keep its own
+ * 5-minute token reuse (a fetch after a 401 would return the token just
+ * rejected) and send requests the abandoned signal cannot cut.
+ */
+export async function armedClient(auth: GoogleAuth): Promise<AuthClient> {
+  const client = await auth.getClient();
+  const signal = ABANDONED.get(auth);
+  const main = client as unknown as ClientPart;
+  for (const part of [main, main.sourceClient]) if (part) part.eagerRefreshThresholdMillis = ALWAYS_REFRESH_THRESHOLD_MS;
+  for (const part of [main, main.sourceClient, main.stsCredential]) {
+    const defaults = part?.transporter?.defaults;
+    if (signal && defaults && !defaults.signal) defaults.signal = signal;
+  }
+  return client;
 }
 
 export class AdcSource {
@@ -71,6 +104,7 @@ export class AdcSource {
   #start(): void {
     this.#abandon = new AbortController();
     this.#auth = this.#createAuth(this.#abandon.signal);
+    ABANDONED.set(this.#auth, this.#abandon.signal);
   }
 
   /** Starts over with a fresh GoogleAuth: the next call reads ADC afresh. Calls under way finish with the old one. */

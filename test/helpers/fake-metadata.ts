@@ -13,6 +13,13 @@ export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default
 export const PROJECT_PATH = '/computeMetadata/v1/project/project-id';
 export const EMAIL_PATH = '/computeMetadata/v1/instance/service-accounts/default/email';
 export const OAUTH_TOKEN_PATH = '/oauth2/token';
+/** The account an impersonated credential (writeImpersonatedFile) asks IAM for a token of. */
+export const IMPERSONATED_EMAIL = 'target@fake-project.iam.gserviceaccount.com';
+const IAM_TOKEN_PATH = `/v1/projects/-/serviceAccounts/${IMPERSONATED_EMAIL}:generateAccessToken`;
+
+type TokenAnswer = (token: string, seconds: number) => object;
+const oauthAnswer: TokenAnswer = (token, seconds) => ({ access_token: token, expires_in: seconds, token_type: 'Bearer' });
+const iamAnswer: TokenAnswer = (token, seconds) => ({ accessToken: token, expireTime: new Date(Date.now() + seconds * 1000).toISOString() });
 
 export interface FakeMetadataOptions {
   /** Seconds each issued token lives (`expires_in`). */
@@ -86,8 +93,41 @@ export class FakeMetadata extends LoopbackServer {
    * own transporter, unlike the metadata server's. `extra` adds or overrides keys.
    */
   writeAuthorizedUserFile(extra: Record<string, unknown> = {}): string {
-    const file = join(scratchDir('vop-adc-'), 'adc.json');
-    const credential = {
+    return writeAdcFile({ ...this.#authorizedUser(), ...extra });
+  }
+
+  /**
+   * Writes an ADC file of an impersonated service account: its source is the
+   * credential of writeAuthorizedUserFile, and IAM's generateAccessToken is
+   * answered here too (its `endpoint`), with tokens from the same pool.
+   */
+  writeImpersonatedFile(): string {
+    return writeAdcFile({
+      type: 'impersonated_service_account',
+      service_account_impersonation_url: `https://iamcredentials.googleapis.com${IAM_TOKEN_PATH}`,
+      endpoint: `http://${this.host}`,
+      source_credentials: this.#authorizedUser(),
+    });
+  }
+
+  /**
+   * Writes an ADC file of workload identity federation (an identity pool whose
+   * subject token is a file): its STS token exchange is answered here.
+   */
+  writeIdentityPoolFile(): string {
+    const subject = join(scratchDir('vop-subject-'), 'token.jwt');
+    writeFileSync(subject, 'subject-token');
+    return writeAdcFile({
+      type: 'external_account',
+      audience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/provider',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: this.oauthTokenUrl,
+      credential_source: { file: subject },
+    });
+  }
+
+  #authorizedUser(): Record<string, unknown> {
+    return {
       type: 'external_account_authorized_user',
       audience: '//iam.googleapis.com/locations/global/workforcePools/pool/providers/provider',
       client_id: 'client-id',
@@ -95,15 +135,13 @@ export class FakeMetadata extends LoopbackServer {
       refresh_token: 'refresh-token',
       token_url: this.oauthTokenUrl,
     };
-    writeFileSync(file, JSON.stringify({ ...credential, ...extra }));
-    return file;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests++;
-    if (req.method === 'POST' && req.url === OAUTH_TOKEN_PATH) {
+    if (req.method === 'POST' && (req.url === OAUTH_TOKEN_PATH || req.url === IAM_TOKEN_PATH)) {
       for await (const _ of req);
-      return this.#token(res);
+      return this.#token(res, req.url === IAM_TOKEN_PATH ? iamAnswer : oauthAnswer);
     }
     res.setHeader('Metadata-Flavor', 'Google');
     if (req.headers['metadata-flavor'] !== 'Google') {
@@ -111,13 +149,13 @@ export class FakeMetadata extends LoopbackServer {
       return;
     }
     const path = (req.url ?? '').split('?', 1)[0];
-    if (path === TOKEN_PATH) return this.#token(res);
+    if (path === TOKEN_PATH) return this.#token(res, oauthAnswer);
     if (path === PROJECT_PATH && this.projectId !== null) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.projectId);
     if (path === EMAIL_PATH) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.email);
     res.writeHead(404).end('not found');
   }
 
-  async #token(res: ServerResponse): Promise<void> {
+  async #token(res: ServerResponse, answer: TokenAnswer): Promise<void> {
     this.tokenRequests++;
     if (this.hangTokens) return void res.on('close', () => this.hungClosed++);
     if (this.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.tokenDelayMs));
@@ -129,10 +167,14 @@ export class FakeMetadata extends LoopbackServer {
     const token = `ya29.fake-${++this.#sequence}-${Math.random().toString(36).slice(2)}`;
     this.issued.push(token);
     this.expiresAt.set(token, Date.now() + this.lifetimeSeconds * 1000);
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ access_token: token, expires_in: this.lifetimeSeconds, token_type: 'Bearer' }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(token, this.lifetimeSeconds)));
   }
+}
+
+function writeAdcFile(credential: object): string {
+  const file = join(scratchDir('vop-adc-'), 'adc.json');
+  writeFileSync(file, JSON.stringify(credential));
+  return file;
 }
 
 /**
