@@ -8,6 +8,7 @@
 import t from 'tap';
 import { GoogleAuth } from 'google-auth-library';
 import { loadConfig } from '../src/config/load.ts';
+import { CREDENTIAL_RETRY_AFTER_SECONDS } from '../src/credentials/errors.ts';
 import { METADATA_PATHS } from '../src/metadata-server/routes.ts';
 import { runCli } from './helpers/cli.ts';
 import { startDaemonWithFakes } from './helpers/daemon.ts';
@@ -167,6 +168,17 @@ t.test('credentials that report no email: the account calls itself default', asy
   t.equal((await get(METADATA_PATHS.serviceAccounts)).body, 'default/\n');
   t.equal((await get(METADATA_PATHS.email)).statusCode, 404);
   t.equal((await get(METADATA_PATHS.token)).statusCode, 200);
+});
+
+t.test('no token or project to give: 503 in text, with when to ask again', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_METADATA_SERVER: 'true' }, metadata: { projectId: null } });
+  h.metadata.failWith = 403;
+  for (const url of [METADATA_PATHS.token, METADATA_PATHS.projectId]) {
+    const res = await h.app.inject({ method: 'GET', url, headers: FLAVOR });
+    t.equal(res.statusCode, 503, url);
+    t.equal(res.headers['retry-after'], String(CREDENTIAL_RETRY_AFTER_SECONDS));
+    t.match(res.headers['content-type'], /^text\/plain/);
+  }
 });
 
 t.test('off by default; loopback only', async (t) => {

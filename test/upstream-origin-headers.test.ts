@@ -19,6 +19,7 @@ const ORIGIN_HEADERS = {
   'alt-svc': 'h3=":443"; ma=2592000,h3-29=":443"; ma=2592000',
   'set-cookie': ['NID=511=abc; expires=Fri, 01-Jan-2027 00:00:00 GMT; path=/; domain=.google.com; HttpOnly', 'AEC=xyz; path=/; Secure'],
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"',
 };
 const KEPT = { 'x-upstream-note': 'kept', server: 'scaffolding on HTTPServer2' };
 

@@ -10,7 +10,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Credentials } from '../credentials/adc-credentials.ts';
-import { credentialError } from '../credentials/errors.ts';
+import { CREDENTIAL_RETRY_AFTER_SECONDS, credentialError } from '../credentials/errors.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 import { refuseForeignMetadataRequests } from './defences.ts';
 import { ACCOUNT_LISTING, ACCOUNT_SCOPES, DEFAULT_ACCOUNT, accountInfo, accountsListing, isOurAccount } from './service-accounts.ts';
@@ -101,8 +101,9 @@ export async function metadataServerRoutes(app: FastifyInstance, options: Metada
   app.get(METADATA_PATHS.universe, POLICY, (_request, reply) => text(reply, 'googleapis.com'));
 }
 
+/** No token or project to give: said as the metadata server would, in text, with when to ask again as the proxy's own 503s say it. */
 function unavailable(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(503).type('text/plain').send(message);
+  return reply.code(503).header('retry-after', String(CREDENTIAL_RETRY_AFTER_SECONDS)).type('text/plain').send(message);
 }
 
 /** `?recursive=true` as the metadata server reads it; a repeated key (an array) is not. */

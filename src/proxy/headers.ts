@@ -12,8 +12,10 @@ import { HOP_BY_HOP_HEADERS, RESERVED_EXTRA_HEADERS } from '../config/header-nam
  * Google's HTTPS-only policy; browsers ignore it over plain HTTP, but behind a
  * TLS front end it would pin the deployer's name (for a year, subdomains
  * perhaps too): that front end's choice to make, not Google's.
+ * `www-authenticate` (on a 401 that stands): Google's sign-in realm, which the
+ * proxy's address does not serve.
  */
-const UPSTREAM_ORIGIN_HEADERS: readonly string[] = ['set-cookie', 'alt-svc', 'strict-transport-security'];
+const UPSTREAM_ORIGIN_HEADERS: readonly string[] = ['set-cookie', 'alt-svc', 'strict-transport-security', 'www-authenticate'];
 
 /** Upstream response headers never relayed: hop-by-hop ones and Google's origin's own. */
 const NOT_RELAYED: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, ...UPSTREAM_ORIGIN_HEADERS]);
