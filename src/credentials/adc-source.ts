@@ -127,7 +127,9 @@ export class AdcSource {
       // request and the single-flight fetch forever.
       return await withDeadline(work(auth), deadlineMs, now);
     } catch (err) {
-      // The GoogleAuth that hung is given up, even if already replaced: its requests end now.
+      // The GoogleAuth that hung is given up, even if already replaced: its
+      // requests end now, another call's still under way on it included (that
+      // caller gets 503 and the next request asks the fresh GoogleAuth).
       if (err instanceof FetchDeadlineError) abandon.abort(err);
       if (auth !== this.#auth) throw err;
       // The library joins later calls to the fetch that hung: only a new GoogleAuth asks again.
