@@ -107,8 +107,10 @@ export class TokenCache implements TokenSource {
     // Already replaced (or dropped by a request rejected before this one): the next getToken() gives another.
     if (cached?.token.value !== rejected.value) return true;
     // A clock set back makes the age negative: that token is not known to be fresh.
-    const age = this.#now() - cached.receivedAt;
-    if (age >= 0 && age < FRESH_TOKEN_MS) return false;
+    // A short-lived token past its refresh point may have expired in flight: not fresh either.
+    const now = this.#now();
+    const age = now - cached.receivedAt;
+    if (age >= 0 && age < FRESH_TOKEN_MS && now < cached.refreshAt) return false;
     this.#cached = undefined;
     return true;
   }
