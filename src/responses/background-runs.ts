@@ -19,6 +19,8 @@ export interface BackgroundRunsOptions {
   readonly maxRunning: number;
   /** What their event logs may hold together, in bytes (the store's byte limit). */
   readonly maxLogBytes: number;
+  /** How long a client following a run may read nothing before its stream is closed (the upstream timeout). */
+  readonly followerStallMs: number;
 }
 
 /** Called once when a run ends, with its final response and its events (undefined when its log was dropped). */
@@ -31,11 +33,13 @@ export class BackgroundRuns {
   readonly #runs = new Map<string, BackgroundRun>();
   readonly #maxRunning: number;
   readonly #budget: LogBudget;
+  readonly #stallMs: number;
   #closing = false;
 
   constructor(options: BackgroundRunsOptions) {
     this.#maxRunning = options.maxRunning;
     this.#budget = new LogBudget(options.maxLogBytes);
+    this.#stallMs = options.followerStallMs;
   }
 
   /** True when one more would pass the cap (the caller answers 429). */
@@ -51,7 +55,7 @@ export class BackgroundRuns {
   start(id: string, stream: ResponseStream, input: InputItem[], onEnd: RunEnded): BackgroundRun {
     if (this.#closing) throw new ProxyError('shutting_down');
     if (this.full) throw new ProxyError('background_limit_reached', String(this.#maxRunning));
-    const run = new BackgroundRun(id, stream, input, new EventLog(this.#budget), (final, events) => {
+    const run = new BackgroundRun(id, stream, input, new EventLog(this.#budget, this.#stallMs), (final, events) => {
       try {
         if (events !== null) onEnd(final, events);
       } finally {
@@ -93,7 +97,6 @@ export class BackgroundRun {
   readonly #controller = new AbortController();
   readonly #ended: RunOver;
   #resolve: (final: ResponseObject) => void = () => {};
-  #started = false;
   #cancelled = false;
   #discarded = false;
   #final: ResponseObject | undefined;
@@ -118,23 +121,24 @@ export class BackgroundRun {
 
   /** The response as it stands: `queued` until the upstream answered, then as the stream built it. */
   response(): ResponseObject {
-    if (this.#final) return this.#final;
-    const current = this.#stream.result();
-    return this.#started ? current : { ...current, status: 'queued' };
+    return this.#final ?? this.#stream.result();
   }
 
   /** Frames the stream wrote; ignored once cancelled (the upstream's own ending is not the response's). */
   append(frames: string): void {
     if (this.#cancelled || this.#final || frames === '') return;
-    this.#started = true;
     this.log.append(frames);
   }
 
-  /** Cuts the upstream call; settles with the final response (`cancelled`, or how it ended if it already had). */
+  /**
+   * Cuts the upstream call; settles with the final response (`cancelled`, or
+   * how it ended if it already had). `discard` (a DELETE) keeps nothing, even
+   * when a cancel is already under way.
+   */
   cancel(options: { discard?: boolean } = {}): Promise<ResponseObject> {
-    if (!this.#final && !this.#cancelled) {
+    if (!this.#final) {
+      if (options.discard === true) this.#discarded = true;
       this.#cancelled = true;
-      this.#discarded = options.discard === true;
       this.#controller.abort();
     }
     return this.done;
@@ -144,7 +148,8 @@ export class BackgroundRun {
   finish(): ResponseObject {
     if (this.#final) return this.#final;
     const result = this.#stream.result();
-    this.#final = this.#cancelled ? { ...result, status: 'cancelled' } : result;
+    // A cancel is not a failure, whatever the cut call left behind (the relay fails the stream when its body is cut).
+    this.#final = this.#cancelled ? { ...result, status: 'cancelled', error: null } : result;
     try {
       const events = this.log.release();
       this.#ended(this.#final, this.#discarded ? null : events);
