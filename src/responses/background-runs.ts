@@ -6,13 +6,18 @@
 // never drops one; each goes to the store when it ends.
 //
 // On shutdown they get the grace period to finish, then are cancelled, so
-// none keeps the process alive.
+// none keeps the process alive. None runs longer than BACKGROUND_MAX_RUN_MS:
+// an upstream that trickles a byte now and then would otherwise hold a slot
+// (and its body's budget) for ever.
 
 import { ProxyError } from '../errors/proxy-error.ts';
 import { EventLog, LogBudget } from './event-log.ts';
 import type { ResponseObject } from './response-types.ts';
 import type { ResponseStream } from './stream.ts';
 import type { InputItem } from './types.ts';
+
+/** The longest a background response may run; past it, it ends `failed`. */
+export const BACKGROUND_MAX_RUN_MS = 60 * 60 * 1000;
 
 export interface BackgroundRunsOptions {
   /** Background responses running at once at most (PROXY_RESPONSES_BACKGROUND_MAX). */
@@ -21,6 +26,8 @@ export interface BackgroundRunsOptions {
   readonly maxLogBytes: number;
   /** How long a client following a run may read nothing before its stream is closed (the upstream timeout). */
   readonly followerStallMs: number;
+  /** Default BACKGROUND_MAX_RUN_MS; tests shorten it. */
+  readonly maxRunMs?: number;
 }
 
 /** Called once when a run ends, with its final response and its events (undefined when its log was dropped). */
@@ -34,12 +41,14 @@ export class BackgroundRuns {
   readonly #maxRunning: number;
   readonly #budget: LogBudget;
   readonly #stallMs: number;
+  readonly #maxRunMs: number;
   #closing = false;
 
   constructor(options: BackgroundRunsOptions) {
     this.#maxRunning = options.maxRunning;
     this.#budget = new LogBudget(options.maxLogBytes);
     this.#stallMs = options.followerStallMs;
+    this.#maxRunMs = options.maxRunMs ?? BACKGROUND_MAX_RUN_MS;
   }
 
   /** True when one more would pass the cap (the caller answers 429). */
@@ -55,7 +64,10 @@ export class BackgroundRuns {
   start(id: string, stream: ResponseStream, input: InputItem[], onEnd: RunEnded): BackgroundRun {
     if (this.#closing) throw new ProxyError('shutting_down');
     if (this.full) throw new ProxyError('background_limit_reached', String(this.#maxRunning));
+    const limit = `${Math.round(this.#maxRunMs / 1000)} s`;
+    const tooLong = setTimeout(() => run.expire(`The background response ran longer than the proxy allows (${limit}).`), this.#maxRunMs).unref();
     const run = new BackgroundRun(id, stream, input, new EventLog(this.#budget, this.#stallMs), (final, events) => {
+      clearTimeout(tooLong);
       try {
         if (events !== null) onEnd(final, events);
       } finally {
@@ -142,6 +154,13 @@ export class BackgroundRun {
       this.#controller.abort();
     }
     return this.done;
+  }
+
+  /** Ran too long: fails the response (its terminal event written now, so the cut call's own ending is not), then cuts the call. */
+  expire(message: string): void {
+    if (this.#final || this.#cancelled) return;
+    this.append(this.#stream.fail({ code: 'server_error', message }));
+    this.#controller.abort();
   }
 
   /** The generation is over (however it ended): keep the final response, end the log, settle. */

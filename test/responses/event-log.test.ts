@@ -1,7 +1,8 @@
 // A background run's event log and its registry, alone: frames by sequence
 // number, the byte budget (the largest log dropped first, a dropped log still
 // feeding its followers to the end), followers pulled by their readers and
-// closed when they stall, and a DELETE during a pending cancel keeping nothing.
+// closed when they stall, a DELETE during a pending cancel keeping nothing, and
+// a run's longest time.
 
 import t from 'tap';
 import { BackgroundRuns } from '../../src/responses/background-runs.ts';
@@ -90,4 +91,15 @@ t.test('a DELETE while a cancel is pending keeps nothing', async (t) => {
   t.equal((await deleted).error, null, 'a cancelled response has no error');
   t.same(kept, [], 'not stored');
   t.equal(runs.running, 0);
+});
+
+t.test('a run past its longest time ends failed, its call cut', async (t) => {
+  const runs = new BackgroundRuns({ maxRunning: 2, maxLogBytes: 1e6, followerStallMs: STALL_MS, maxRunMs: 30 });
+  const run = runs.start('resp_2', stream(), [], () => {});
+  await waitFor(() => run.signal.aborted, 'the run to be cut');
+  const last = run.log.release()?.at(-1) ?? '';
+  t.match(last, /^event: response\.failed\n/, 'a terminal event for followers');
+  const final = run.finish();
+  t.equal(final.status, 'failed');
+  t.match(final.error, { code: 'server_error', message: /^The background response ran longer than the proxy allows \(\d+ s\)\.$/ });
 });
