@@ -8,7 +8,7 @@ import t from 'tap';
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { startHarness, type Harness } from '../helpers/harness.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { waitFor, within } from '../helpers/wait.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 
@@ -138,4 +138,18 @@ t.test('a background stream starts with response.created (queued) at once; a can
   t.same(rest.map((e) => [e.sequence_number, e.type]), [[0, 'response.created']], 'a resume sees the same first event');
   t.equal((await iterator.next()).done, true, 'the live stream ended with the cancel');
   t.equal(h.vertex.requests.length, 0, 'nothing went upstream');
+});
+
+t.test('shutdown while a client follows: the follower ends with the run, the close does not wait on its connection', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '0.3' }, vertex: { chunks: 1000, chunkDelayMs: 20 } });
+  const client = await sdk(h);
+  const stream = await client.responses.create({ model: MODEL, input: 'hi', background: true, stream: true });
+  const seen: ResponseStreamEvent[] = [];
+  const reading = (async () => {
+    for await (const event of stream) seen.push(event);
+  })();
+  await waitFor(() => seen.some((e) => e.type === 'response.output_text.delta'), 'some text');
+  await within(h.app.close(), 'the close', 5_000);
+  await within(reading, 'the follower to end', 5_000);
+  t.notOk(seen.some((e) => e.type === 'response.completed'), 'cancelled at the end of the grace period');
 });
