@@ -62,7 +62,9 @@ export const ERROR_CATALOGUE = {
   response_not_found: [404, (id) => `Response with id '${echoed(id)}' not found.`],
   // Background responses: refused as OpenAI refuses them, and the proxy's cap on those running at once
   background_requires_store: [400, 'background can only be used when `store` is true', 'background'],
+  background_store_disabled: [400, 'background needs the response store, and PROXY_RESPONSES_STORE_MB or PROXY_RESPONSES_STORE_ENTRIES is 0 here.', 'background'],
   response_not_background: [400, 'Cannot cancel a synchronous response.'],
+  response_events_dropped: [400, (id) => `The events of response '${echoed(id)}' were not kept (they outgrew PROXY_RESPONSES_STORE_MB while it ran), so it cannot resume after an event; stream it whole with stream=true alone, once it has ended.`, 'starting_after'],
   background_limit_reached: [429, (max) => `The proxy is running as many background responses as PROXY_RESPONSES_BACKGROUND_MAX allows (${max}); retry shortly.`],
   // The query of GET /v1/responses/{id}/input_items, one code per key so each names its param
   invalid_limit: [400, (value) => `Invalid 'limit': '${echoed(value)}'. Expected an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit'],

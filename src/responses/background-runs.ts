@@ -6,7 +6,9 @@
 // never drops one; each goes to the store when it ends.
 //
 // On shutdown they get the grace period to finish, then are cancelled, so
-// none keeps the process alive.
+// none keeps the process alive. None runs longer than BACKGROUND_MAX_RUN_MS:
+// an upstream that trickles a byte now and then would otherwise hold a slot
+// (and its body's budget) for ever.
 
 import { ProxyError } from '../errors/proxy-error.ts';
 import { EventLog, LogBudget } from './event-log.ts';
@@ -14,11 +16,18 @@ import type { ResponseObject } from './response-types.ts';
 import type { ResponseStream } from './stream.ts';
 import type { InputItem } from './types.ts';
 
+/** The longest a background response may run; past it, it ends `failed`. */
+export const BACKGROUND_MAX_RUN_MS = 60 * 60 * 1000;
+
 export interface BackgroundRunsOptions {
   /** Background responses running at once at most (PROXY_RESPONSES_BACKGROUND_MAX). */
   readonly maxRunning: number;
   /** What their event logs may hold together, in bytes (the store's byte limit). */
   readonly maxLogBytes: number;
+  /** How long a client following a run may read nothing before its stream is closed (the upstream timeout). */
+  readonly followerStallMs: number;
+  /** Default BACKGROUND_MAX_RUN_MS; tests shorten it. */
+  readonly maxRunMs?: number;
 }
 
 /** Called once when a run ends, with its final response and its events (undefined when its log was dropped). */
@@ -31,11 +40,15 @@ export class BackgroundRuns {
   readonly #runs = new Map<string, BackgroundRun>();
   readonly #maxRunning: number;
   readonly #budget: LogBudget;
+  readonly #stallMs: number;
+  readonly #maxRunMs: number;
   #closing = false;
 
   constructor(options: BackgroundRunsOptions) {
     this.#maxRunning = options.maxRunning;
     this.#budget = new LogBudget(options.maxLogBytes);
+    this.#stallMs = options.followerStallMs;
+    this.#maxRunMs = options.maxRunMs ?? BACKGROUND_MAX_RUN_MS;
   }
 
   /** True when one more would pass the cap (the caller answers 429). */
@@ -51,7 +64,10 @@ export class BackgroundRuns {
   start(id: string, stream: ResponseStream, input: InputItem[], onEnd: RunEnded): BackgroundRun {
     if (this.#closing) throw new ProxyError('shutting_down');
     if (this.full) throw new ProxyError('background_limit_reached', String(this.#maxRunning));
-    const run = new BackgroundRun(id, stream, input, new EventLog(this.#budget), (final, events) => {
+    const limit = `${Math.round(this.#maxRunMs / 1000)} s`;
+    const tooLong = setTimeout(() => run.expire(`The background response ran longer than the proxy allows (${limit}).`), this.#maxRunMs).unref();
+    const run = new BackgroundRun(id, stream, input, new EventLog(this.#budget, this.#stallMs), (final, events) => {
+      clearTimeout(tooLong);
       try {
         if (events !== null) onEnd(final, events);
       } finally {
@@ -93,7 +109,6 @@ export class BackgroundRun {
   readonly #controller = new AbortController();
   readonly #ended: RunOver;
   #resolve: (final: ResponseObject) => void = () => {};
-  #started = false;
   #cancelled = false;
   #discarded = false;
   #final: ResponseObject | undefined;
@@ -118,33 +133,42 @@ export class BackgroundRun {
 
   /** The response as it stands: `queued` until the upstream answered, then as the stream built it. */
   response(): ResponseObject {
-    if (this.#final) return this.#final;
-    const current = this.#stream.result();
-    return this.#started ? current : { ...current, status: 'queued' };
+    return this.#final ?? this.#stream.result();
   }
 
   /** Frames the stream wrote; ignored once cancelled (the upstream's own ending is not the response's). */
   append(frames: string): void {
     if (this.#cancelled || this.#final || frames === '') return;
-    this.#started = true;
     this.log.append(frames);
   }
 
-  /** Cuts the upstream call; settles with the final response (`cancelled`, or how it ended if it already had). */
+  /**
+   * Cuts the upstream call; settles with the final response (`cancelled`, or
+   * how it ended if it already had). `discard` (a DELETE) keeps nothing, even
+   * when a cancel is already under way.
+   */
   cancel(options: { discard?: boolean } = {}): Promise<ResponseObject> {
-    if (!this.#final && !this.#cancelled) {
+    if (!this.#final) {
+      if (options.discard === true) this.#discarded = true;
       this.#cancelled = true;
-      this.#discarded = options.discard === true;
       this.#controller.abort();
     }
     return this.done;
+  }
+
+  /** Ran too long: fails the response (its terminal event written now, so the cut call's own ending is not), then cuts the call. */
+  expire(message: string): void {
+    if (this.#final || this.#cancelled) return;
+    this.append(this.#stream.fail({ code: 'server_error', message }));
+    this.#controller.abort();
   }
 
   /** The generation is over (however it ended): keep the final response, end the log, settle. */
   finish(): ResponseObject {
     if (this.#final) return this.#final;
     const result = this.#stream.result();
-    this.#final = this.#cancelled ? { ...result, status: 'cancelled' } : result;
+    // A cancel is not a failure, whatever the cut call left behind (the relay fails the stream when its body is cut).
+    this.#final = this.#cancelled ? { ...result, status: 'cancelled', error: null } : result;
     try {
       const events = this.log.release();
       this.#ended(this.#final, this.#discarded ? null : events);

@@ -4,53 +4,88 @@
 // same numbers, then follows the live events until the end.
 //
 // Bounded: every log of a running response draws on one budget (the store's
-// byte limit); a log that would exceed it is dropped (the generation goes on,
-// only its events are no longer kept), so running responses together never
-// hold more than the store may.
+// byte limit). When an append would pass it, the largest log is dropped (the
+// one appending if it is the largest): its generation goes on, and clients
+// following it still get every live event until the end, but it keeps only
+// the frames a follower has yet to read, so a resume of it is refused.
+//
+// Followers are pulled by their readers: a frame is handed over only when the
+// reader asks, and a follower whose reader asks for nothing for `stallMs` is
+// destroyed, so a client that stopped reading cannot hold a log forever.
 
 import { Readable } from 'node:stream';
 
 /** Bytes that the logs of running responses may hold together. */
 export class LogBudget {
+  readonly #capacity: number;
   #left: number;
+  readonly #logs = new Set<EventLog>();
 
   constructor(bytes: number) {
+    this.#capacity = bytes;
     this.#left = bytes;
   }
 
-  take(bytes: number): boolean {
-    if (bytes > this.#left) return false;
+  /** Takes `bytes` for `log`, dropping the largest other logs to make room; false when `log` should drop itself. */
+  take(bytes: number, log: EventLog): boolean {
+    if (log.bytes + bytes > this.#capacity) return false;
+    while (bytes > this.#left) {
+      let largest = log;
+      for (const other of this.#logs) if (other.bytes > largest.bytes) largest = other;
+      if (largest === log) return false;
+      largest.drop();
+    }
+    this.#logs.add(log);
     this.#left -= bytes;
     return true;
   }
 
-  give(bytes: number): void {
+  give(bytes: number, log: EventLog): void {
     this.#left += bytes;
+    this.#logs.delete(log);
   }
 }
 
 // Frames are `event: …\ndata: {json}\n\n`; JSON never holds a raw line end, so a blank line ends each.
 const FRAME_END = /(?<=\n\n)/;
 
+// Frames a follower holds before its reader asks for more (a few upstream chunks' events).
+const FOLLOWER_HIGH_WATER_MARK = 16;
+
+interface Follower {
+  /** The sequence number it hands over next. */
+  next: number;
+  /** There is something new: hand it over if the reader wants it. */
+  wake(): void;
+}
+
 export class EventLog {
   readonly #budget: LogBudget;
+  readonly #stallMs: number;
+  /** Frames from sequence number #base on; #base > 0 only once dropped. */
   #frames: string[] = [];
+  #base = 0;
   #bytes = 0;
   #ended = false;
   #dropped = false;
-  readonly #followers = new Set<() => void>();
+  readonly #followers = new Set<Follower>();
 
-  constructor(budget: LogBudget) {
+  /** `stallMs`: how long a follower's reader may ask for nothing before the follower is destroyed. */
+  constructor(budget: LogBudget, stallMs: number) {
     this.#budget = budget;
+    this.#stallMs = stallMs;
   }
 
   /** Frames as the stream writes them (one or more, may be ''). */
   append(text: string): void {
-    if (text === '' || this.#ended || this.#dropped) return;
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (!this.#budget.take(bytes)) return this.#drop();
-    this.#bytes += bytes;
+    if (text === '' || this.#ended) return;
+    if (!this.#dropped) {
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (this.#budget.take(bytes, this)) this.#bytes += bytes;
+      else this.drop();
+    }
     for (const frame of text.split(FRAME_END)) this.#frames.push(frame);
+    this.#trim();
     this.#notify();
   }
 
@@ -60,13 +95,19 @@ export class EventLog {
     this.#notify();
   }
 
-  /** True once the log outgrew the budget: its events are gone. */
+  /** True once the log was dropped to keep the budget: its events are not kept. */
   get dropped(): boolean {
     return this.#dropped;
   }
 
+  /** The events written so far. */
   get size(): number {
-    return this.#frames.length;
+    return this.#base + this.#frames.length;
+  }
+
+  /** The bytes it holds against the budget. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /**
@@ -75,47 +116,72 @@ export class EventLog {
    */
   release(): readonly string[] | undefined {
     if (this.#dropped) return undefined;
-    this.#budget.give(this.#bytes);
+    this.#budget.give(this.#bytes, this);
     this.#bytes = 0;
     return this.#frames;
+  }
+
+  /** Stops keeping the events (the budget needs their bytes); followers still get what comes. */
+  drop(): void {
+    if (this.#dropped) return;
+    this.#dropped = true;
+    this.#budget.give(this.#bytes, this);
+    this.#bytes = 0;
+    this.#trim();
   }
 
   /**
    * The frames numbered after `after`, then each new one as it comes, ending
    * with the log. Destroying the stream (the client left) only stops following.
+   * Only while the frames after `after` are all kept (not for a dropped log).
    */
   follow(after: number): Readable {
-    let next = after + 1;
-    const out = new Readable({ objectMode: true, read: () => {} });
-    const stop = (): void => void this.#followers.delete(pump);
+    if (after + 1 < this.#base) throw new Error(`events before ${this.#base} are no longer kept`);
+    let wanted = false;
+    let stall: NodeJS.Timeout | undefined;
+    const follower: Follower = { next: after + 1, wake: () => pump() };
+    const out = new Readable({
+      objectMode: true,
+      highWaterMark: FOLLOWER_HIGH_WATER_MARK,
+      read: () => {
+        clearTimeout(stall);
+        stall = undefined;
+        wanted = true;
+        pump();
+      },
+    });
+    const stop = (): void => {
+      clearTimeout(stall);
+      this.#followers.delete(follower);
+      this.#trim();
+    };
     const pump = (): void => {
-      if (this.#dropped) {
+      while (wanted && follower.next < this.size) wanted = out.push(this.#frames[follower.next++ - this.#base] as string);
+      if (this.#ended && follower.next >= this.size) {
         stop();
         out.push(null);
-        return;
-      }
-      while (next < this.#frames.length) out.push(this.#frames[next++]);
-      if (this.#ended) {
-        stop();
-        out.push(null);
+      } else if (!wanted) {
+        // The reader has all it asked for; if it asks for nothing more for this long, it is gone.
+        stall ??= setTimeout(() => out.destroy(), this.#stallMs).unref();
       }
     };
-    this.#followers.add(pump);
+    this.#followers.add(follower);
     out.once('close', stop);
-    pump();
     return out;
   }
 
-  #drop(): void {
-    this.#dropped = true;
-    this.#budget.give(this.#bytes);
-    this.#bytes = 0;
-    this.#frames = [];
-    this.#notify();
+  /** A dropped log keeps only the frames some follower has yet to read. */
+  #trim(): void {
+    if (!this.#dropped) return;
+    let keepFrom = this.size;
+    for (const follower of this.#followers) keepFrom = Math.min(keepFrom, follower.next);
+    if (keepFrom === this.#base) return;
+    this.#frames = this.#frames.slice(keepFrom - this.#base);
+    this.#base = keepFrom;
   }
 
   #notify(): void {
-    for (const follower of [...this.#followers]) follower();
+    for (const follower of [...this.#followers]) follower.wake();
   }
 }
 

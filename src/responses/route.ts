@@ -62,9 +62,13 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       request.record.streamStarted();
       return reply.code(200).headers(SSE_HEADERS).send(run.log.follow(query.startingAfter ?? -1));
     }
-    // A run whose events outgrew the budget is replayed once it has ended.
+    // Events that were not kept cannot be resumed after one: the replay's numbers are not the live stream's.
+    if (run && query.startingAfter !== undefined) throw new ProxyError('response_events_dropped', run.id);
+    // A run whose events outgrew the budget is replayed whole once it has ended.
     if (run) await run.done;
     const stored = storedOf(request);
+    const eventsDropped = stored.response.background === true && stored.events === undefined;
+    if (eventsDropped && query.startingAfter !== undefined) throw new ProxyError('response_events_dropped', stored.response.id);
     const frames = stored.events ? framesAfter(stored.events, query.startingAfter) : replayFrameStream(stored.response, query.startingAfter);
     // Frame by frame, as the client reads: the frames together are a few times the stored response's size.
     return reply.code(200).headers(SSE_HEADERS).send(Readable.from(frames));

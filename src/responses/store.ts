@@ -105,6 +105,11 @@ export class ResponseStore {
     return item === undefined ? undefined : asInputItem(item);
   }
 
+  /** False when the limits let it keep nothing (an entry or byte limit of 0). */
+  get canHold(): boolean {
+    return this.#options.maxEntries > 0 && this.#options.maxBytes > 0;
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -23,6 +23,12 @@ export interface ResponseStreamOptions extends AnswerContext {
 }
 
 export interface ResponseStream {
+  /**
+   * `response.created` with the response `queued`, before any upstream answer
+   * (a background response, as OpenAI starts one); start() then writes only
+   * `response.in_progress`. Until then result() says `queued`.
+   */
+  queue(): string;
   /** `response.created` and `response.in_progress`; written as soon as the upstream answered 200. */
   start(): string;
   /** The Responses frames that this piece of upstream body produces (may be ''). */
@@ -43,6 +49,7 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
   const ctx: Resolved = resolveContext(options);
   const writer = new EventWriter();
   const items = new StreamItems(ctx, (event) => writer.emit(event));
+  let queued = false;
   let started = false;
   let final: ResponseObject | undefined;
   let finishReason: string | undefined;
@@ -51,7 +58,9 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
   const start = (): void => {
     if (started) return;
     started = true;
-    for (const event of startEvents(responseObject(ctx, 'in_progress', []))) writer.emit(event);
+    const [created, inProgress] = startEvents(responseObject(ctx, 'in_progress', []));
+    if (!queued && created) writer.emit(created);
+    if (inProgress) writer.emit(inProgress);
   };
 
   const complete = (): void => {
@@ -73,8 +82,9 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
 
   const onChunk = (chunk: ChatCompletionChunk): void => {
     if (chunk.error !== undefined) {
-      const rateLimited = chunk.error.code === 429 || chunk.error.status === 'RESOURCE_EXHAUSTED';
-      failWith(rateLimited ? 'rate_limit_exceeded' : 'server_error', chunk.error.message ?? 'The upstream reported an error.');
+      const { code, status, message } = chunk.error;
+      const failure = upstreamFailure(typeof code === 'number' ? code : undefined, status, message ?? 'The upstream reported an error.');
+      failWith(failure.code, failure.message);
       return;
     }
     if (chunk.usage != null) usage = responseUsage(chunk.usage);
@@ -117,6 +127,12 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
   );
 
   return {
+    queue() {
+      if (started || queued) return '';
+      queued = true;
+      writer.emit({ type: 'response.created', response: responseObject(ctx, 'queued', []) });
+      return writer.take();
+    },
     start() {
       start();
       return writer.take();
@@ -146,12 +162,25 @@ export function createResponseStream(options: ResponseStreamOptions): ResponseSt
       return writer.take();
     },
     result() {
-      return final ?? responseObject(ctx, 'in_progress', items.output, { usage: usage ?? null });
+      return final ?? responseObject(ctx, started || !queued ? 'in_progress' : 'queued', items.output, { usage: usage ?? null });
     },
     get finished() {
       return final !== undefined;
     },
   };
+}
+
+/**
+ * A failure Vertex reported (an error answer or an error event) as a
+ * response's `error`: OpenAI's codes for it are only `rate_limit_exceeded`
+ * and `server_error` (Google's status, such as RESOURCE_EXHAUSTED, is none of
+ * its codes, so it goes into the message).
+ */
+export function upstreamFailure(httpStatus: number | undefined, googleStatus: string | undefined, message: string): ResponseError {
+  const rateLimited = httpStatus === 429 || googleStatus === 'RESOURCE_EXHAUSTED';
+  const parts = [httpStatus === undefined ? undefined : String(httpStatus), googleStatus];
+  const said = parts.filter((part, at) => part !== undefined && parts.indexOf(part) === at).join(' ');
+  return { code: rateLimited ? 'rate_limit_exceeded' : 'server_error', message: said === '' ? message : `${message} (Vertex AI: ${said})` };
 }
 
 /** An upstream error answer already shaped as the response's `error` (not an Error, whose message may carry internals). */

@@ -58,7 +58,12 @@ export async function createProxy(config: Config, deps: ProxyDeps): Promise<Prox
   const signatures = new SignatureMemory({ maxEntries, ttlMs, now });
   const responses = new ResponseStore({ ...config.responsesStore, now });
   // Their event logs together are bounded as the store is.
-  const background = new BackgroundRuns({ maxRunning: config.responsesBackgroundMax, maxLogBytes: config.responsesStore.maxBytes });
+  // A follower that reads nothing for as long as an upstream may stay silent is gone.
+  const background = new BackgroundRuns({
+    maxRunning: config.responsesBackgroundMax,
+    maxLogBytes: config.responsesStore.maxBytes,
+    followerStallMs: config.upstreamTimeoutMs,
+  });
   const app = await buildApp(config, {
     credentials,
     dispatcher: deps.dispatcher ?? abortable(agent as NonNullable<typeof agent>, timeouts),

@@ -18,7 +18,15 @@ export function drainOnClose(app: FastifyInstance): void {
     request.log.debug('shutting down: request refused');
     sendError(reply, new ProxyError('shutting_down'));
   });
+  closeConnectionsOnDrain(app);
+}
 
+/**
+ * Only the connection handling of drainOnClose, without refusing requests:
+ * for an app that also serves injected requests without listening (tests).
+ */
+export function closeConnectionsOnDrain(app: FastifyInstance): void {
+  const draining = () => !app.server.listening;
   // Node ends the connections idle when close() starts. One whose stream
   // finishes later would otherwise sit idle until its keep-alive timeout (or
   // the grace period) and hold up the exit. Node's own check spares a

@@ -87,7 +87,12 @@ export class FakeVertex extends LoopbackServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+    } catch {
+      // The caller cut its request before the whole body came (an abort): no one to answer.
+      return;
+    }
     const body = Buffer.concat(chunks);
     this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
     this.inFlight++;

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import type { ProxyMetrics } from '../../src/observability/metrics.ts';
 import { abortable } from '../../src/proxy/dispatcher.ts';
 import { createProxy } from '../../src/server/create-proxy.ts';
+import { closeConnectionsOnDrain } from '../../src/server/draining.ts';
 import { startFakeMetadata, type FakeMetadata, type FakeMetadataOptions } from './fake-metadata.ts';
 import { FIXTURE_CERT, startFakeVertex, type FakeVertex, type FakeVertexOptions } from './fake-vertex.ts';
 
@@ -78,6 +79,9 @@ export async function startHarness(t: Test, options: HarnessOptions = {}): Promi
     now: options.now ?? (() => Date.now() + skew.ms),
     dispatcher: trusting ? abortable(trusting, timeouts) : undefined,
   });
+  // Keep-alive connections end as the daemon's do when it closes (not the refusal
+  // of new requests: injected requests never listen, and would all be refused).
+  closeConnectionsOnDrain(app);
 
   const harness: Harness = {
     app,

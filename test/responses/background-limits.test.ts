@@ -1,12 +1,12 @@
 // Background mode's refusals and bounds through the whole app: `store: false`
+// (or a store that can hold nothing)
 // and cancelling a response not made in the background are 400s as OpenAI
 // answers them, an unknown id a 404; past PROXY_RESPONSES_BACKGROUND_MAX a
 // 429 with Retry-After; an upstream error ends the response `failed`, logged
 // once; DELETE of a running one cancels it; shutdown gives running ones the
-// grace period, then cancels them. And the event log's byte budget.
+// grace period, then cancels them. (The event log itself: event-log.test.ts.)
 
 import t from 'tap';
-import { LogBudget, EventLog } from '../../src/responses/event-log.ts';
 import { googleError } from '../helpers/fake-vertex.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { assertOpenAIError } from '../helpers/openai-error.ts';
@@ -41,6 +41,16 @@ t.test('refusals: store false, a cancel of a foreground response, an unknown id'
   assertOpenAIError(t, unknown.body, { code: 'response_not_found', type: 'not_found_error' });
 });
 
+t.test('a store that can hold nothing refuses background up front', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_RESPONSES_STORE_MB: '0' } });
+  for (const stream of [false, true]) {
+    const res = await call(h, 'POST', '/v1/responses', { model: MODEL, input: 'hi', background: true, stream });
+    t.equal(res.statusCode, 400, `stream: ${stream}`);
+    assertOpenAIError(t, res.body, { code: 'background_store_disabled', type: 'invalid_request_error', param: 'background' });
+  }
+  t.equal(h.vertex.requests.length, 0, 'nothing went upstream');
+});
+
 t.test('past the cap: 429 with Retry-After; a slot frees when one ends', async (t) => {
   const h = await startHarness(t, { env: { PROXY_RESPONSES_BACKGROUND_MAX: '1' }, vertex: { chunks: 200, chunkDelayMs: 20 } });
   const first = await startBackground(h);
@@ -61,13 +71,18 @@ t.test('an upstream error ends the response failed with an error, logged once', 
   const id = await startBackground(h);
   await waitFor(async () => (await get(h, id)).status === 'failed', 'the response to fail');
   const failed = await get(h, id);
-  t.match(failed.error, { message: /The model refuses this/ });
-  t.type(failed.error.code, 'string');
+  // OpenAI's codes for a failed response, as the streaming path maps them; Google's status stays in the message.
+  t.same(failed.error, { code: 'server_error', message: 'The model refuses this. (Vertex AI: 400 INVALID_ARGUMENT)' });
   const lines = logLines(h, 'background response failed');
   t.equal(lines.length, 1, 'logged once');
   t.match(lines[0], { responseId: id, status: 'failed', upstreamStatus: 400, level: 40 });
   t.equal(logLines(h, 'background response').length, 0);
   t.equal((await call(h, 'POST', `/v1/responses/${id}/cancel`)).json().status, 'failed', 'a cancel returns it as it ended');
+
+  h.vertex.next((_req, _body, res) => googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.'));
+  const limited = await startBackground(h);
+  await waitFor(async () => (await get(h, limited)).status === 'failed', 'the rate-limited response to fail');
+  t.same((await get(h, limited)).error, { code: 'rate_limit_exceeded', message: 'Quota exceeded. (Vertex AI: 429 RESOURCE_EXHAUSTED)' });
 });
 
 t.test('DELETE of a running one cancels it and keeps nothing', async (t) => {
@@ -99,27 +114,4 @@ t.test('shutdown: one that ends within the grace period completes', async (t) =>
   await h.app.close();
   t.match(logLines(h, 'background response'), [{ responseId: id, status: 'completed' }]);
   t.equal(h.vertex.aborted, 0);
-});
-
-t.test('the event log: frames by sequence number, dropped past the budget, the budget given back', async (t) => {
-  const frame = (n: number) => `event: e\ndata: {"sequence_number":${n}}\n\n`;
-  const budget = new LogBudget(frame(0).length * 3);
-  const log = new EventLog(budget);
-  log.append(frame(0) + frame(1));
-  t.equal(log.size, 2, 'one frame per event');
-  const follower = log.follow(0);
-  const seen: string[] = [];
-  follower.on('data', (chunk: string) => seen.push(chunk));
-  const ended = new Promise((resolve) => follower.once('end', resolve));
-  log.append(frame(2));
-  log.append(frame(3) + frame(4));
-  t.ok(log.dropped, 'past the budget the events are dropped');
-  await ended;
-  t.same(seen, [frame(1), frame(2)], 'a follower got what there was, then the end');
-  t.equal(log.release(), undefined);
-  const other = new EventLog(budget);
-  other.append(frame(0) + frame(1) + frame(2));
-  t.equal(other.size, 3, 'the dropped log gave its bytes back');
-  t.same(other.release(), [frame(0), frame(1), frame(2)]);
-  t.ok(budget.take(frame(0).length * 3), 'released logs give theirs back too');
 });

@@ -8,7 +8,7 @@ import t from 'tap';
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { startHarness, type Harness } from '../helpers/harness.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { waitFor, within } from '../helpers/wait.ts';
 
 const MODEL = 'google/gemini-2.5-flash';
 
@@ -88,13 +88,16 @@ t.test('cancel cuts the upstream call; twice returns it as it is', async (t) => 
   const cancelled = await client.responses.cancel(created.id);
   t.equal(cancelled.id, created.id);
   t.equal(cancelled.status, 'cancelled');
+  t.equal(cancelled.error, null, 'a cancel is not a failure');
   // The SDK adds output_text to create and retrieve only.
   t.match(cancelled.output, [{ type: 'message', content: [{ text: /^part0 / }] }], 'keeps what was written');
   await waitFor(() => h.vertex.aborted === 1, 'the fake Vertex to see its request closed');
   t.equal(h.vertex.inFlight, 0);
   const twice = await client.responses.cancel(created.id);
   t.same(twice, cancelled, 'cancelling again returns it as it is');
-  t.equal((await client.responses.retrieve(created.id)).status, 'cancelled');
+  const retrieved = await client.responses.retrieve(created.id);
+  t.equal(retrieved.status, 'cancelled');
+  t.equal(retrieved.error, null);
   t.match(logLines(h, 'background response'), [{ responseId: created.id, status: 'cancelled' }]);
 
   // A response that ended on its own comes back unchanged too.
@@ -115,4 +118,38 @@ t.test('a background stream that is cancelled ends, and its followers with it', 
   }
   t.notOk(events.some((e) => e.type === 'response.completed' || e.type === 'response.failed'), 'no terminal event for a cancel');
   await waitFor(() => h.vertex.aborted === 1, 'the upstream request closed');
+});
+
+t.test('a background stream starts with response.created (queued) at once; a cancel does not wait for the token', async (t) => {
+  const h = await startHarness(t, { metadata: { tokenDelayMs: 3_000 }, vertex: { chunks: 3, chunkDelayMs: 10 } });
+  const client = await sdk(h);
+  const stream = await client.responses.create({ model: MODEL, input: 'hi', background: true, stream: true });
+  const iterator = stream[Symbol.asyncIterator]();
+  const first = (await iterator.next()).value as ResponseStreamEvent;
+  t.match(first, { type: 'response.created', sequence_number: 0, response: { status: 'queued' } }, 'before any token');
+  const id = (first as { response: { id: string } }).response.id;
+  t.equal((await client.responses.retrieve(id)).status, 'queued');
+  const resumed = await client.responses.retrieve(id, { stream: true });
+  const began = Date.now();
+  t.equal((await client.responses.cancel(id)).status, 'cancelled');
+  t.ok(Date.now() - began < 1_500, `the cancel ended the run at once (${Date.now() - began} ms)`);
+  const rest: ResponseStreamEvent[] = [];
+  for await (const event of resumed) rest.push(event);
+  t.same(rest.map((e) => [e.sequence_number, e.type]), [[0, 'response.created']], 'a resume sees the same first event');
+  t.equal((await iterator.next()).done, true, 'the live stream ended with the cancel');
+  t.equal(h.vertex.requests.length, 0, 'nothing went upstream');
+});
+
+t.test('shutdown while a client follows: the follower ends with the run, the close does not wait on its connection', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_SHUTDOWN_GRACE_SECONDS: '0.3' }, vertex: { chunks: 1000, chunkDelayMs: 20 } });
+  const client = await sdk(h);
+  const stream = await client.responses.create({ model: MODEL, input: 'hi', background: true, stream: true });
+  const seen: ResponseStreamEvent[] = [];
+  const reading = (async () => {
+    for await (const event of stream) seen.push(event);
+  })();
+  await waitFor(() => seen.some((e) => e.type === 'response.output_text.delta'), 'some text');
+  await within(h.app.close(), 'the close', 5_000);
+  await within(reading, 'the follower to end', 5_000);
+  t.notOk(seen.some((e) => e.type === 'response.completed'), 'cancelled at the end of the grace period');
 });
