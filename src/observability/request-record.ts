@@ -25,6 +25,8 @@ export class RequestRecord {
   readonly #onStream: () => void;
   #ended = false;
   #onEnd: (() => void) | undefined;
+  /** Work that outlives the request and still holds what onEnd releases (keepAfterEnd). */
+  #keepers = 0;
 
   constructor(reply: FastifyReply, onStream: () => void) {
     this.#reply = reply;
@@ -45,18 +47,42 @@ export class RequestRecord {
     return this.#abort.signal;
   }
 
-  /** Runs `release` when the request ends, however it ends (at once if it already has). */
+  /**
+   * Runs `release` when the request ends, however it ends (at once if it
+   * already has), and every keepAfterEnd holder has let go.
+   */
   onEnd(release: () => void): void {
-    if (this.#ended) return release();
+    if (this.#ended && this.#keepers === 0) return release();
     const before = this.#onEnd;
     this.#onEnd = before ? () => (before(), release()) : release;
+  }
+
+  /**
+   * For work that outlives the request and holds what it brought (a
+   * background response holds what its body became): the onEnd releases wait
+   * until the returned function is called too (once; later calls do nothing).
+   */
+  keepAfterEnd(): () => void {
+    this.#keepers++;
+    let kept = true;
+    return () => {
+      if (!kept) return;
+      kept = false;
+      if (--this.#keepers === 0 && this.#ended) this.#release();
+    };
   }
 
   /** Called once by the observer when the connection closed; `finished`: the whole response was written. */
   end(finished: boolean): void {
     this.#ended = true;
     if (!finished) this.#abort?.abort();
-    this.#onEnd?.();
+    if (this.#keepers === 0) this.#release();
+  }
+
+  #release(): void {
+    const release = this.#onEnd;
+    this.#onEnd = undefined;
+    release?.();
   }
 
   /** The first byte of the upstream answer arrived. */

@@ -3,7 +3,7 @@
 // large requests at once could take a small container past its memory limit;
 // beyond the budget a request gets 503 with Retry-After instead. Work that
 // outlives its request (a background response) keeps the body counted until
-// it ends (holdBody): it holds what the body became, and more.
+// it ends (RequestRecord.keepAfterEnd): it holds what the body became, and more.
 
 import { Transform } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -36,49 +36,6 @@ export class BodyBudget {
   }
 }
 
-/**
- * A request body's bytes in the budget: given back once the request ended and
- * every holder that outlives it (holdBody) has let go.
- */
-class BodyHold {
-  bytes = 0;
-  readonly #budget: BodyBudget;
-  #holders = 1;
-
-  constructor(budget: BodyBudget) {
-    this.#budget = budget;
-  }
-
-  /** One more holder; the returned function lets go (once). */
-  keep(): () => void {
-    this.#holders += 1;
-    let held = true;
-    return () => {
-      if (held) this.letGo();
-      held = false;
-    };
-  }
-
-  letGo(): void {
-    this.#holders -= 1;
-    if (this.#holders === 0) this.#budget.give(this.bytes);
-  }
-}
-
-// Per request, for holdBody; weak, so a request that is gone takes its entry along.
-const holds = new WeakMap<FastifyRequest, BodyHold>();
-
-/**
- * Keeps the request's body counted against the budget after the request
- * ends, until the returned function is called: for work that outlives its
- * request and holds what the body became (a background response's
- * translation, input and upstream body), so such work cannot pass the budget
- * by answering early. A request whose body was not counted gets a no-op.
- */
-export function holdBody(request: FastifyRequest): () => void {
-  return holds.get(request)?.keep() ?? (() => {});
-}
-
 function overBudget(reply: FastifyReply): ProxyError {
   reply.header('retry-after', RETRY_AFTER_SECONDS);
   return new ProxyError('proxy_overloaded');
@@ -87,12 +44,10 @@ function overBudget(reply: FastifyReply): ProxyError {
 async function bodyBudget(app: FastifyInstance, options: { limitBytes: number; budget?: BodyBudget }): Promise<void> {
   const budget = options.budget ?? new BodyBudget(options.limitBytes);
 
-  // The body stays referenced until the answer ends (or a holder lets go): until then its bytes count.
-  const holdUntilAnswered = (request: FastifyRequest): BodyHold => {
-    const held = new BodyHold(budget);
-    holds.set(request, held);
-    request.record.onEnd(() => held.letGo());
-    return held;
+  // The body stays referenced until the answer ends (and work that outlives
+  // the request lets go, RequestRecord.keepAfterEnd): until then its bytes count.
+  const holdUntilAnswered = (request: FastifyRequest, held: { bytes: number }): void => {
+    request.record.onEnd(() => budget.give(held.bytes));
   };
 
   app.addHook('preParsing', (request, reply, payload, done) => {
@@ -101,11 +56,12 @@ async function bodyBudget(app: FastifyInstance, options: { limitBytes: number; b
       if (declared === 0) return done(null, payload);
       // Known up front: refuse before reading a byte.
       if (!budget.take(declared)) return done(overBudget(reply));
-      holdUntilAnswered(request).bytes = declared;
+      holdUntilAnswered(request, { bytes: declared });
       return done(null, payload);
     }
     // Chunked: count as the bytes arrive.
-    const held = holdUntilAnswered(request);
+    const held = { bytes: 0 };
+    holdUntilAnswered(request, held);
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, next) {
         if (!budget.take(chunk.length)) return next(overBudget(reply));

@@ -17,7 +17,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Route } from '../config/routing.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
-import { holdBody } from '../proxy/body-budget.ts';
 import { readUpstreamError, type UpstreamAnswer } from '../proxy/error-answer.ts';
 import { openExchange } from '../proxy/open-exchange.ts';
 import { callUpstream, ClientGoneError } from '../proxy/upstream-call.ts';
@@ -66,7 +65,8 @@ export async function serveBackground(request: FastifyRequest, reply: FastifyRep
     }
   };
   const run = options.background.start(id, stream, input, keep);
-  void run.done.then(holdBody(request));
+  // What the body became stays counted against PROXY_BODY_MEMORY_MB until the run ends.
+  void run.done.then(request.record.keepAfterEnd());
   // OpenAI's first event of a background stream, at once: the response exists, queued.
   run.append(stream.queue());
   const job: Job = { chat: translated.chat, model: translated.request.model, clientStreams: prepared.clientStreams, headers: request.headers, log };
