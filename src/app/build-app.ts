@@ -101,7 +101,8 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
   await app.register(jsonBodies, { bodyLimit: config.bodyLimitBytes });
 
   await app.register(healthRoutes, { credentials, project: config.project, now });
-  await app.register(metricsRoutes, { metrics, peekToken: () => credentials.peek(), now });
+  const sources = { peekToken: () => credentials.peek(), now, backgroundRunning: () => parts.background.running };
+  await app.register(metricsRoutes, { metrics, sources });
   if (config.metadataServer) {
     await app.register(metadataServerRoutes, {
       credentials,
@@ -125,8 +126,8 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     compat: {
       signatures: parts.signatures,
       signatureFallback: config.thoughtSignatures.fallback,
-      onBodyAdjusted: metrics.recordBodyAdjustment,
-      onSignaturesRemembered: metrics.recordSignaturesRemembered,
+      onBodyAdjusted: metrics.compat.recordBodyAdjustment,
+      onSignaturesRemembered: metrics.compat.recordSignaturesRemembered,
     },
   });
   await app.register(responsesRoutes, {

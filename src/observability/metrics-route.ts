@@ -10,20 +10,18 @@
 // route's policy.
 
 import type { FastifyInstance } from 'fastify';
-import type { AccessToken, Clock } from '../credentials/token-cache.ts';
-import type { ProxyMetrics } from './metrics.ts';
+import type { GaugeSources, ProxyMetrics } from './metrics.ts';
 
 export const METRICS_PATH = '/metrics';
 
 export interface MetricsRouteOptions {
   readonly metrics: ProxyMetrics;
-  readonly peekToken: () => AccessToken | undefined;
-  readonly now: Clock;
+  readonly sources: GaugeSources;
 }
 
 export async function metricsRoutes(app: FastifyInstance, options: MetricsRouteOptions): Promise<void> {
   const { metrics } = options;
-  metrics.trackToken(options.peekToken, options.now);
+  metrics.track(options.sources);
   app.get(METRICS_PATH, { config: { anyHostWithKey: true, quietLog: true } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CredentialEvents } from '../credentials/adc-credentials.ts';
 import type { FailoverEvent } from '../proxy/failover.ts';
 import type { AccessToken, Clock } from '../credentials/token-cache.ts';
+import { CompatMetrics } from './compat-metrics.ts';
 import { RouteHistogram, type HistogramCell } from './route-histogram.ts';
 
 const PREFIX = 'vertex_openai_proxy_';
@@ -14,6 +15,15 @@ const PREFIX = 'vertex_openai_proxy_';
 // Chat answers take from under a second to minutes (reasoning models).
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const FIRST_BYTE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** What the gauges read on each scrape, without I/O. */
+export interface GaugeSources {
+  /** The cached token a request would get now. */
+  readonly peekToken: () => AccessToken | undefined;
+  readonly now: Clock;
+  /** Background Responses generations running now. */
+  readonly backgroundRunning: () => number;
+}
 
 export interface MetricsOptions {
   /** Also export process CPU, memory and event-loop metrics (the daemon does; tests need not). */
@@ -27,13 +37,6 @@ export interface RequestOutcome {
   /** Set when the request was forwarded upstream and an answer came back. */
   readonly durationSeconds?: number;
   readonly firstByteSeconds?: number;
-}
-
-/** What the Gemini 3 compatibility layer did to one request body (compat/upstream-body.ts). */
-export interface BodyAdjustment {
-  readonly dropped: readonly string[];
-  readonly restored: number;
-  readonly sentinels: number;
 }
 
 export class ProxyMetrics {
@@ -50,12 +53,9 @@ export class ProxyMetrics {
   readonly #credentialReloads: Counter;
   readonly #failovers: Counter<'from' | 'to' | 'reason'>;
   readonly #responsesDropped: Counter<'kind' | 'type'>;
-  readonly #paramsDropped: Counter<'param'>;
-  readonly #signaturesRestored: Counter;
-  readonly #signatureSentinels: Counter;
-  readonly #signaturesRemembered: Counter;
-  #peekToken: (() => AccessToken | undefined) | undefined;
-  #now: Clock = Date.now;
+  /** What the compatibility layer changed in request bodies and noted from answers. */
+  readonly compat: CompatMetrics;
+  #sources: GaugeSources = { peekToken: () => undefined, now: Date.now, backgroundRunning: () => 0 };
   readonly #durationCells = new Map<string, [HistogramCell, HistogramCell]>();
 
   constructor(options: MetricsOptions = {}) {
@@ -116,8 +116,16 @@ export class ProxyMetrics {
       help: 'Seconds until the cached access token expires; 0 when no usable token is cached.',
       registers,
       collect() {
-        const token = metrics.#peekToken?.();
-        this.set(token ? Math.max(0, (token.expiresAt - metrics.#now()) / 1000) : 0);
+        const token = metrics.#sources.peekToken();
+        this.set(token ? Math.max(0, (token.expiresAt - metrics.#sources.now()) / 1000) : 0);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}responses_background_running`,
+      help: 'Background Responses API generations running now (background: true), apart from any request.',
+      registers,
+      collect() {
+        this.set(metrics.#sources.backgroundRunning());
       },
     });
     this.#failovers = new Counter({
@@ -132,34 +140,13 @@ export class ProxyMetrics {
       labelNames: ['kind', 'type'],
       registers,
     });
-    this.#paramsDropped = new Counter({
-      name: `${PREFIX}params_dropped_total`,
-      help: 'Top-level request keys removed before forwarding, by key (names from the dropParams config only).',
-      labelNames: ['param'],
-      registers,
-    });
-    this.#signaturesRestored = new Counter({
-      name: `${PREFIX}thought_signatures_restored_total`,
-      help: 'Tool calls of chat requests given back the thought signature the proxy remembered for them.',
-      registers,
-    });
-    this.#signatureSentinels = new Counter({
-      name: `${PREFIX}thought_signature_sentinels_total`,
-      help: "Assistant messages of chat requests given Google's skip_thought_signature_validator: their signature was unknown.",
-      registers,
-    });
-    this.#signaturesRemembered = new Counter({
-      name: `${PREFIX}thought_signatures_remembered_total`,
-      help: 'Tool-call thought signatures noted from relayed chat answers.',
-      registers,
-    });
+    this.compat = new CompatMetrics(registers, PREFIX);
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Where the expiry gauge reads the cached token, without I/O, on each scrape. */
-  trackToken(peek: () => AccessToken | undefined, now: Clock = Date.now): void {
-    this.#peekToken = peek;
-    this.#now = now;
+  /** Where the gauges read what they show, on each scrape. */
+  track(sources: GaugeSources): void {
+    this.#sources = sources;
   }
 
   /** Hand these to the credentials so refreshes, failures and reloads are counted. */
@@ -177,17 +164,6 @@ export class ProxyMetrics {
   /** `type` must come from a bounded set (the Responses route maps unknown types to `other`). */
   readonly recordResponsesDropped = (kind: string, type: string): void => {
     this.#responsesDropped.labels(kind, type).inc();
-  };
-
-  /** Counts what was changed in a request body before forwarding. Dropped names come from the config: bounded labels. */
-  readonly recordBodyAdjustment = (adjustment: BodyAdjustment): void => {
-    for (const param of adjustment.dropped) this.#paramsDropped.labels(param).inc();
-    if (adjustment.restored > 0) this.#signaturesRestored.inc(adjustment.restored);
-    if (adjustment.sentinels > 0) this.#signatureSentinels.inc(adjustment.sentinels);
-  };
-
-  readonly recordSignaturesRemembered = (count: number): void => {
-    if (count > 0) this.#signaturesRemembered.inc(count);
   };
 
   requestStarted(): void {

@@ -13,7 +13,7 @@ import type { SignatureMemory } from '../compat/signature-memory.ts';
 import { upstreamBody } from '../compat/upstream-body.ts';
 import { credentialError } from '../credentials/errors.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
-import type { BodyAdjustment } from '../observability/metrics.ts';
+import type { BodyAdjustment } from '../observability/compat-metrics.ts';
 import { JsonBody } from './body.ts';
 import { carrySignal } from './dispatcher.ts';
 import { sendUpstreamError } from './error-answer.ts';

@@ -20,6 +20,23 @@ const text = (chunks: number) => Array.from({ length: chunks }, (_, i) => `part$
 const deltas = (events: ResponseStreamEvent[]) => events.map((e) => (e.type === 'response.output_text.delta' ? e.delta : '')).join('');
 const logLines = (h: Harness, msg: string) => h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === msg);
 
+const RUNNING_GAUGE = /^vertex_openai_proxy_responses_background_running (\d+)$/m;
+
+async function runningGauge(h: Harness): Promise<number> {
+  const text = await (await fetch(`${h.url}/metrics`)).text();
+  return Number(RUNNING_GAUGE.exec(text)?.[1]);
+}
+
+t.test('the metrics gauge counts the background generations running', async (t) => {
+  const h = await startHarness(t, { vertex: { chunks: 40, chunkDelayMs: 20 } });
+  const client = await sdk(h);
+  t.equal(await runningGauge(h), 0);
+  const created = await client.responses.create({ model: MODEL, input: 'hi', background: true });
+  t.equal(await runningGauge(h), 1, 'while it runs');
+  await waitFor(async () => (await client.responses.retrieve(created.id)).status === 'completed', 'completion');
+  t.equal(await runningGauge(h), 0, 'once it ended');
+});
+
 t.test('create background, poll retrieve until completed', async (t) => {
   const h = await startHarness(t, { vertex: { chunks: 5, chunkDelayMs: 30 } });
   const client = await sdk(h);
