@@ -6,6 +6,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProxyError } from '../errors/proxy-error.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A POST that takes no body (a cancel): an empty body under a JSON content
+     * type is no body. openai-python sends `Content-Type: application/json` and
+     * `Content-Length: 0` on every body-less POST.
+     */
+    noBody?: boolean;
+  }
+}
 import { scanJsonBody, type ScannedBody } from './json-scan.ts';
 
 export class JsonBody {
@@ -34,6 +45,7 @@ async function jsonOnly(app: FastifyInstance, options: { bodyLimit: number }): P
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (request, raw, done) => {
     try {
       assertPlainUtf8(request.headers);
+      if ((raw as Buffer).length === 0 && request.routeOptions.config.noBody) return done(null, undefined);
       done(null, parseJsonBody(raw as Buffer));
     } catch (err) {
       done(err as Error, undefined);

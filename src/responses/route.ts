@@ -110,7 +110,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     app.get<ById>(`${prefix}/responses/:id`, retrieve);
     app.get<ById>(`${prefix}/responses/:id/input_items`, listInput);
     app.delete<ById>(`${prefix}/responses/:id`, remove);
-    app.post<ById>(`${prefix}/responses/:id/cancel`, cancel);
+    app.post<ById>(`${prefix}/responses/:id/cancel`, { config: { noBody: true } }, cancel);
   }
 }
 

@@ -36,6 +36,9 @@ t.test('refusals: store false, a cancel of a foreground response, an unknown id'
     t.equal(res.statusCode, 400);
     t.equal(assertOpenAIError(t, res.body, { code: 'response_not_background' }).error.message, 'Cannot cancel a synchronous response.');
   }
+  const empty = await h.app.inject({ method: 'POST', url: '/v1/responses', headers: { host: '127.0.0.1:8765', 'content-type': 'application/json' }, payload: '' });
+  t.equal(empty.statusCode, 400, 'a route that takes a body still wants one');
+  assertOpenAIError(t, empty.body, { code: 'invalid_json' });
   const unknown = await call(h, 'POST', '/v1/responses/resp_nope/cancel');
   t.equal(unknown.statusCode, 404);
   assertOpenAIError(t, unknown.body, { code: 'response_not_found', type: 'not_found_error' });

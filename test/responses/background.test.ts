@@ -112,6 +112,10 @@ t.test('cancel cuts the upstream call; twice returns it as it is', async (t) => 
   t.equal(h.vertex.inFlight, 0);
   const twice = await client.responses.cancel(created.id);
   t.same(twice, cancelled, 'cancelling again returns it as it is');
+  // As openai-python sends every body-less POST: a JSON content type and no body.
+  const python = await fetch(`${h.url}/v1/responses/${created.id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '0' } });
+  t.equal(python.status, 200, 'an empty JSON body is no body');
+  t.same(await python.json(), cancelled);
   const retrieved = await client.responses.retrieve(created.id);
   t.equal(retrieved.status, 'cancelled');
   t.equal(retrieved.error, null);
