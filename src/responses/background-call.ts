@@ -67,22 +67,29 @@ export async function serveBackground(request: FastifyRequest, reply: FastifyRep
   const run = options.background.start(id, stream, input, keep);
   // What the body became stays counted against PROXY_BODY_MEMORY_MB until the run ends.
   void run.done.then(request.record.keepAfterEnd());
+  // The client's follower before the first event: a log dropped at once (a
+  // store too small for even that event) still hands a follower every frame.
+  const events = prepared.clientStreams ? run.log.follow(-1) : undefined;
   // OpenAI's first event of a background stream, at once: the response exists, queued.
   run.append(stream.queue());
   const job: Job = { chat: translated.chat, model: translated.request.model, clientStreams: prepared.clientStreams, headers: request.headers, log };
-  void generate(run, stream, job, route, options);
+  generate(run, stream, job, route, options).catch((err: unknown) => log.error({ err, responseId: id }, 'background response: unexpected failure'));
 
-  if (!prepared.clientStreams) return reply.code(200).send(run.response());
+  if (!events) return reply.code(200).send(run.response());
   request.record.streamStarted();
   // The client follows the run; leaving ends only its own stream.
-  return reply.code(200).headers(SSE_HEADERS).send(run.log.follow(-1));
+  return reply.code(200).headers(SSE_HEADERS).send(events);
 }
 
-/** The generation, start to end; never rejects: every ending becomes the response's status. */
+/**
+ * The generation, start to end: every ending becomes the response's status,
+ * and the run is finished whatever happens (its slot, and shutdown, wait on it).
+ */
 async function generate(run: BackgroundRun, stream: ResponseStream, job: Job, route: Route, options: TranslatedOptions): Promise<void> {
   const { log } = job;
   const started = performance.now();
   let cause: unknown;
+  let final: ResponseObject;
   try {
     // A cancel ends the wait for a token or an answer at once.
     const answer = await untilCancelled(upstreamAnswer(job, route, options, run.signal), run.signal);
@@ -101,8 +108,9 @@ async function generate(run: BackgroundRun, stream: ResponseStream, job: Job, ro
       cause = err;
       run.append(stream.fail(err));
     }
+  } finally {
+    final = run.finish();
   }
-  const final = run.finish();
   const line = {
     responseId: run.id,
     model: job.model,

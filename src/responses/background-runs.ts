@@ -148,17 +148,18 @@ export class BackgroundRun {
    * when a cancel is already under way.
    */
   cancel(options: { discard?: boolean } = {}): Promise<ResponseObject> {
-    if (!this.#final) {
-      if (options.discard === true) this.#discarded = true;
-      this.#cancelled = true;
-      this.#controller.abort();
-    }
+    if (this.#final) return this.done;
+    if (options.discard === true) this.#discarded = true;
+    // Its terminal event is written (the generation is only finishing): it ended as it says.
+    if (this.#stream.finished) return this.done;
+    this.#cancelled = true;
+    this.#controller.abort();
     return this.done;
   }
 
   /** Ran too long: fails the response (its terminal event written now, so the cut call's own ending is not), then cuts the call. */
   expire(message: string): void {
-    if (this.#final || this.#cancelled) return;
+    if (this.#final || this.#cancelled || this.#stream.finished) return;
     this.append(this.#stream.fail({ code: 'server_error', message }));
     this.#controller.abort();
   }

@@ -66,3 +66,13 @@ t.test('events past the store budget: the follower gets them all, a resume after
   t.equal(replayed.at(-1)?.type, 'response.completed', 'a whole replay still works');
   t.equal(deltas(replayed), text(60));
 });
+
+t.test('a store too small for even the first event: the background stream still answers, with every event', async (t) => {
+  const h = await startHarness(t, { env: { PROXY_RESPONSES_STORE_MB: '0.0005' }, vertex: { chunks: 5, chunkDelayMs: 10 } });
+  const res = await call(h, 'POST', '/v1/responses', { model: MODEL, input: 'hi', background: true, stream: true, instructions: 'x'.repeat(800) });
+  t.equal(res.statusCode, 200);
+  const types = [...res.body.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+  t.equal(types[0], 'response.created');
+  t.equal(types.at(-1), 'response.completed');
+  t.equal(h.vertex.requests.length, 1);
+});

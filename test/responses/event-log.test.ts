@@ -1,14 +1,14 @@
 // A background run's event log and its registry, alone: frames by sequence
 // number, the byte budget (the largest log dropped first, a dropped log still
 // feeding its followers to the end), followers pulled by their readers and
-// closed when they stall, a DELETE during a pending cancel keeping nothing, and
-// a run's longest time.
+// closed when they stall, a DELETE during a pending cancel keeping nothing, a
+// cancel once the terminal event is written, and a run's longest time.
 
 import t from 'tap';
 import { BackgroundRuns } from '../../src/responses/background-runs.ts';
 import { EventLog, LogBudget } from '../../src/responses/event-log.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { stream } from './events.ts';
+import { read, stream } from './events.ts';
 
 const frame = (n: number) => `event: e\ndata: {"sequence_number":${n}}\n\n`;
 const frames = (from: number, count: number) => Array.from({ length: count }, (_, i) => frame(from + i));
@@ -91,6 +91,20 @@ t.test('a DELETE while a cancel is pending keeps nothing', async (t) => {
   t.equal((await deleted).error, null, 'a cancelled response has no error');
   t.same(kept, [], 'not stored');
   t.equal(runs.running, 0);
+});
+
+t.test('a cancel or the time limit once the terminal event is written: the response ends as it says', async (t) => {
+  const runs = new BackgroundRuns({ maxRunning: 2, maxLogBytes: 1e6, followerStallMs: STALL_MS, maxRunMs: 30 });
+  const s = stream();
+  const run = runs.start('resp_3', s, [], () => {});
+  run.append(s.start() + s.push(read('gemini-text.sse')) + s.end());
+  // The generation has written response.completed but not yet finished the run.
+  const cancelled = run.cancel();
+  t.notOk(run.signal.aborted, 'nothing left to cut');
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  run.finish();
+  t.equal((await cancelled).status, 'completed');
+  t.match(run.log.release()?.at(-1) ?? '', /^event: response\.completed\n/, 'no response.failed after it');
 });
 
 t.test('a run past its longest time ends failed, its call cut', async (t) => {
