@@ -170,13 +170,18 @@ export class EventLog {
     return out;
   }
 
-  /** A dropped log keeps only the frames some follower has yet to read. */
+  /**
+   * A dropped log keeps only the frames some follower has yet to read. The
+   * read ones go once they are at least half the array, so a follower that
+   * lags does not cost a copy of its backlog on every append.
+   */
   #trim(): void {
     if (!this.#dropped) return;
     let keepFrom = this.size;
     for (const follower of this.#followers) keepFrom = Math.min(keepFrom, follower.next);
-    if (keepFrom === this.#base) return;
-    this.#frames = this.#frames.slice(keepFrom - this.#base);
+    const read = keepFrom - this.#base;
+    if (read === 0 || read < this.#frames.length - read) return;
+    this.#frames = this.#frames.slice(read);
     this.#base = keepFrom;
   }
 
