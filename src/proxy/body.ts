@@ -10,9 +10,10 @@ import { ProxyError } from '../errors/proxy-error.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * A POST that takes no body (a cancel): an empty body under a JSON content
-     * type is no body. openai-python sends `Content-Type: application/json` and
-     * `Content-Length: 0` on every body-less POST.
+     * A route that takes no body (a DELETE, a cancel): an empty body under a
+     * JSON content type is no body. openai-python sends `Content-Type:
+     * application/json` on every request, and `Content-Length: 0` on a
+     * body-less POST.
      */
     noBody?: boolean;
   }

@@ -109,7 +109,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     app.post(`${prefix}/responses`, create);
     app.get<ById>(`${prefix}/responses/:id`, retrieve);
     app.get<ById>(`${prefix}/responses/:id/input_items`, listInput);
-    app.delete<ById>(`${prefix}/responses/:id`, remove);
+    app.delete<ById>(`${prefix}/responses/:id`, { config: { noBody: true } }, remove);
     app.post<ById>(`${prefix}/responses/:id/cancel`, { config: { noBody: true } }, cancel);
   }
 }
