@@ -39,6 +39,22 @@ const FORWARDED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 const FORWARDED_REQUEST_PREFIX = 'x-vertex-ai-';
 
+/**
+ * The content codings the proxy can undo on its own copy of an answer: the
+ * Gemini 3 signature tap (compat/answer-tap.ts) and error messages
+ * (error-answer.ts) decode these. A client's offer of others (zstd, `*`) is
+ * not passed on, so Google never picks a coding those readers cannot read.
+ */
+const DECODED_CODINGS: ReadonlySet<string> = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
+
+/** `accept-encoding` with only the codings in DECODED_CODINGS; the value itself when it offers no other (the usual case). */
+export function decodableAcceptEncoding(value: string): string {
+  const offers = value.split(',');
+  const kept = offers.filter((offer) => DECODED_CODINGS.has((offer.split(';', 1)[0] as string).trim().toLowerCase()));
+  if (kept.length === offers.length) return value;
+  return kept.length === 0 ? 'identity' : kept.map((offer) => offer.trim()).join(', ');
+}
+
 function isForwarded(name: string): boolean {
   return FORWARDED_REQUEST_HEADERS.has(name) || name.startsWith(FORWARDED_REQUEST_PREFIX);
 }
@@ -56,6 +72,8 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders, auth: Upstre
   for (const name in client) {
     if (isForwarded(name) && !named?.has(name)) headers[name] = client[name];
   }
+  const offered = headers['accept-encoding'];
+  if (typeof offered === 'string') headers['accept-encoding'] = decodableAcceptEncoding(offered);
   const extra = auth.extra;
   if (extra) {
     for (const name in extra) {
