@@ -77,7 +77,14 @@ t.test('/v1/models answers locally for the openai SDK', async (t) => {
   t.equal(retrieved.id, 'google/gemini-3.5-flash');
   t.equal(retrieved.owned_by, 'google');
   const missing = await client.models.retrieve('nope').catch((err: unknown) => err);
-  t.equal((missing as { status?: number }).status, 404);
+  t.equal((missing as { status?: number }).status, 404, 'an unlisted name that is not a Vertex ID');
+  // Chat forwards any Vertex ID, listed or not: a tool that checks one first must not be told it is missing.
+  const unlisted = await client.models.retrieve('meta/llama-4-maverick-17b-128e-instruct-maas');
+  t.match(unlisted, { id: 'meta/llama-4-maverick-17b-128e-instruct-maas', object: 'model', owned_by: 'meta' });
+  for (const odd of ['google/', '/gemini', 'google/a/b', 'Google/gemini']) {
+    const res = await h.app.inject({ method: 'GET', url: `/v1/models/${odd}`, headers: { host: 'localhost:8765' } });
+    t.equal(res.statusCode, 404, `not a Vertex ID: ${odd}`);
+  }
   // The router has decoded the path once already: a literal % in an ID is not decoded again.
   for (const [path, status] of [['google%2Fgemini-3.5-flash', 200], ['100%25', 404], ['a%25E0', 404]] as const) {
     const res = await h.app.inject({ method: 'GET', url: `/v1/models/${path}`, headers: { host: 'localhost:8765' } });
