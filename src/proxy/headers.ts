@@ -47,8 +47,12 @@ const FORWARDED_REQUEST_PREFIX = 'x-vertex-ai-';
  */
 const DECODED_CODINGS: ReadonlySet<string> = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
 
+/** An offer of DECODED_CODINGS only (with q-values): checked without splitting, as most requests carry one. */
+const ONLY_DECODED = /^(?:\s*(?:gzip|x-gzip|deflate|br|identity)\s*(?:;\s*q\s*=\s*[\d.]+\s*)?(?:,|$))*$/i;
+
 /** `accept-encoding` with only the codings in DECODED_CODINGS; the value itself when it offers no other (the usual case). */
 export function decodableAcceptEncoding(value: string): string {
+  if (ONLY_DECODED.test(value)) return value;
   const offers = value.split(',');
   const kept = offers.filter((offer) => DECODED_CODINGS.has((offer.split(';', 1)[0] as string).trim().toLowerCase()));
   if (kept.length === offers.length) return value;
