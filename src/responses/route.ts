@@ -22,7 +22,8 @@ import { replayFrameStream } from './replay.ts';
 import { parseRetrieveQuery } from './retrieve-query.ts';
 import { SSE_HEADERS } from './sse.ts';
 import type { StoredResponse } from './store.ts';
-import { serveTranslated, type TranslatedOptions } from './translated-call.ts';
+import { serveTranslated } from './translated-call.ts';
+import type { TranslatedOptions } from './translated-parts.ts';
 
 export type ResponsesRouteOptions = TranslatedOptions;
 

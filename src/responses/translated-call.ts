@@ -21,7 +21,6 @@ import { historyAfter } from './store.ts';
 import { createResponseStream } from './stream.ts';
 import { chatBytes, prepare, readJson, type TranslatedOptions } from './translated-parts.ts';
 
-export { MAX_ANSWER_BYTES, type TranslatedOptions } from './translated-parts.ts';
 
 export async function serveTranslated(
   request: FastifyRequest,

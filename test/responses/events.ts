@@ -97,6 +97,11 @@ export function run(sse: Buffer, size: number, body?: Record<string, unknown>, e
   return { events: parseFrames(text), s };
 }
 
+/** Each event's type, with `@output_index` for those about an output item: a sequence to compare at a glance. */
+export function typesAt(events: Event[]): string[] {
+  return events.map((e) => `${e.type}${'output_index' in e ? `@${e['output_index']}` : ''}`);
+}
+
 export function checkSequence(t: Test, events: Event[]): void {
   t.same(events.map((e) => e.sequence_number), events.map((_, i) => i), 'sequence numbers count up from 0');
 }

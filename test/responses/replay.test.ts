@@ -6,7 +6,7 @@
 import t from 'tap';
 import { replayEvents, replayFrames } from '../../src/responses/replay.ts';
 import type { ResponseObject } from '../../src/responses/response-types.ts';
-import { accumulate, checkSequence, codexAccepts, codexTurn1, parseFrames, read, run } from './events.ts';
+import { accumulate, checkSequence, codexAccepts, codexTurn1, parseFrames, read, run, typesAt } from './events.ts';
 
 const finalOf = (name: string, body?: Record<string, unknown>): ResponseObject => run(read(name), 64, body).s.result();
 
@@ -34,7 +34,7 @@ t.test('reasoning, text, a signature item, function calls and a custom call: eac
   const before = JSON.stringify(response);
   const events = parseFrames(replayFrames(response));
   checkSequence(t, events);
-  t.same(events.map((e) => `${e.type}${'output_index' in e ? `@${e['output_index']}` : ''}`), [
+  t.same(typesAt(events), [
     'response.created',
     'response.in_progress',
     'response.output_item.added@0',

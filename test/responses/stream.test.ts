@@ -4,7 +4,7 @@
 import t from 'tap';
 import { toChatRequest } from '../../src/responses/request.ts';
 import { decodeSignatures } from '../../src/responses/signatures.ts';
-import { accumulate, checkSequence, codexAccepts, codexTurn1, deltasById, parseFrames, read, run, stream } from './events.ts';
+import { accumulate, checkSequence, codexAccepts, codexTurn1, deltasById, parseFrames, read, run, stream, typesAt } from './events.ts';
 
 t.test('a text answer: the full event sequence, whatever the byte splits', async (t) => {
   const sse = read('gemini-text.sse');
@@ -41,7 +41,7 @@ t.test('Codex tools: reasoning, text, a signed call, a namespaced call and a cus
   const signatures: string[] = [];
   const { events, s } = run(read('gemini-tool-calls.sse'), 5, codexTurn1, { onSignature: (id, sig) => signatures.push(`${id}=${sig}`) });
   checkSequence(t, events);
-  t.same(events.map((e) => `${e.type}${'output_index' in e ? `@${e['output_index']}` : ''}`), [
+  t.same(typesAt(events), [
     'response.created',
     'response.in_progress',
     'response.output_item.added@0',
