@@ -2,6 +2,7 @@
 // few plain fields: auth library errors carry request configs with secrets.
 
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { LineBatches } from './log-batches.ts';
 
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'cookie'];
 const CREDENTIAL_FIELDS = ['token', 'accessToken', 'access_token', 'refresh_token', 'id_token', 'client_secret', 'private_key', 'apiKey', 'apiKeys'];
@@ -80,21 +81,22 @@ function isClientAbort(first: unknown): boolean {
   return typeof first === 'object' && first !== null && (first as { name?: unknown }).name === 'AbortError';
 }
 
-/** Log lines are written out in batches of about this many bytes… */
-export const LOG_BATCH_BYTES = 4096;
+/** Log lines are written out in batches of about this many characters… */
+export const LOG_BATCH_CHARACTERS = 4096;
 /** …or at least this often, so a quiet daemon's lines still show at once (for a reader). */
 export const LOG_FLUSH_INTERVAL_MS = 100;
 
 /**
  * stdout, written in batches: one write for every few kilobytes of lines
- * instead of one per line. Each batch is written synchronously, as pino does
- * by default: an asynchronous write hands every batch to a libuv pool thread,
- * and waking that thread on a busy two-core machine cost the proxy more CPU
- * per request than the rest of its logging. The server flushes the last batch
- * before the process exits (server/signals.ts).
+ * instead of one per line (log-batches.ts). Each batch is written
+ * synchronously, as pino does by default: an asynchronous write hands every
+ * batch to a libuv pool thread, and waking that thread on a busy two-core
+ * machine cost the proxy more CPU per request than the rest of its logging.
+ * The server flushes the last batch before the process exits (server/signals.ts).
  */
 function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: true, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS });
+  const stdout = pino.destination({ dest: 1, sync: true });
+  return new LineBatches(stdout, { characters: LOG_BATCH_CHARACTERS, intervalMs: LOG_FLUSH_INTERVAL_MS });
 }
 
 export function createLogger(level: string, destination: DestinationStream = stdoutDestination()): Logger {

@@ -38,7 +38,9 @@ async function observer(app: FastifyInstance, options: ObserverOptions): Promise
     const finished = res.writableFinished;
     record.end(finished);
     if (record.streaming) metrics.streamEnded();
-    const route = request.routeOptions.url ?? 'unmatched';
+    // Fastify builds routeOptions afresh on each read: read once.
+    const { url, config } = request.routeOptions;
+    const route = url ?? 'unmatched';
     // 499 (as nginx logs it): the connection closed before any answer.
     const status = finished || res.headersSent ? reply.statusCode : 499;
     const durationMs = reply.elapsedTime;
@@ -66,7 +68,7 @@ async function observer(app: FastifyInstance, options: ObserverOptions): Promise
       // Answers the proxy writes itself (errors) have a length instead of a metered stream.
       bytes: record.bytes || Number(reply.getHeader('content-length') ?? 0),
     };
-    if (request.routeOptions.config?.quietLog) request.log.debug(line, 'probe');
+    if (config?.quietLog) request.log.debug(line, 'probe');
     else request.log.info(line, 'request');
   };
 

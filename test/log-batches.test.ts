@@ -1,0 +1,65 @@
+// The log's batches: lines reach the writer together, in order, once a batch
+// is full, on the interval, or on a flush; and through pino and sonic-boom
+// into a real file.
+
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import t from 'tap';
+import { LineBatches, type LineWriter } from '../src/observability/log-batches.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { waitFor } from './helpers/wait.ts';
+
+class RecordingWriter implements LineWriter {
+  readonly writes: string[] = [];
+  syncFlushes = 0;
+  write(data: string): void {
+    this.writes.push(data);
+  }
+  flush(callback: () => void): void {
+    callback();
+  }
+  flushSync(): void {
+    this.syncFlushes++;
+  }
+}
+
+t.test('a batch is written whole once it holds the limit, never line by line', async (t) => {
+  const writer = new RecordingWriter();
+  const batches = new LineBatches(writer, { characters: 10, intervalMs: 60_000 });
+  batches.write('abc\n');
+  batches.write('def\n');
+  t.same(writer.writes, [], 'nothing yet: 8 characters');
+  batches.write('ghi\n');
+  t.same(writer.writes, ['abc\ndef\nghi\n'], 'one write of the three lines');
+  batches.write('jkl\n');
+  batches.flushSync();
+  t.same(writer.writes, ['abc\ndef\nghi\n', 'jkl\n'], 'flushSync writes the rest');
+  t.equal(writer.syncFlushes, 1, 'and flushes the writer behind');
+  batches.flushSync();
+  t.equal(writer.writes.length, 2, 'an empty batch is not written');
+});
+
+t.test('a quiet logger’s lines still go out on the interval, and flush(callback) writes them first', async (t) => {
+  const writer = new RecordingWriter();
+  const batches = new LineBatches(writer, { characters: 4096, intervalMs: 10 });
+  batches.write('one\n');
+  await waitFor(() => writer.writes.length === 1, 'the interval wrote the batch');
+  t.same(writer.writes, ['one\n']);
+  batches.write('two\n');
+  await new Promise<void>((resolve) => batches.flush(() => resolve()));
+  t.same(writer.writes, ['one\n', 'two\n']);
+});
+
+t.test('through pino and sonic-boom into a file: every line, in order, once flushed', async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'log-batches-')), 'log.ndjson');
+  const out = pino.destination({ dest: file, sync: true, mkdir: true });
+  t.teardown(() => out.destroy());
+  const logger = createLogger('info', new LineBatches(out, { characters: 512, intervalMs: 60_000 }));
+  for (let i = 0; i < 50; i++) logger.info({ i, note: 'é…' }, 'line');
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { i: number; note: string });
+  t.same(lines.map((line) => line.i), Array.from({ length: 50 }, (_, i) => i));
+  t.equal(lines[49]?.note, 'é…', 'text beyond ASCII intact');
+});
