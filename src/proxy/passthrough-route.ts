@@ -94,9 +94,9 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
     openExchange(context, opening).then(ready, done).catch(done);
   }
 
-  function forward(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  function forward(request: FastifyRequest, reply: FastifyReply): void {
     const { exchange, payload } = request.passthrough as Passthrough;
-    return reply.from(exchange.target.path, {
+    reply.from(exchange.target.path, {
       ...replyOptions,
       body: payload,
       contentType: request.headers['content-type'] as string,
@@ -207,7 +207,9 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
     undici: context.dispatcher as never,
     disableRequestLogging: true,
     preHandler: prepare,
-    handler: (request, reply) => forward(request, reply),
+    // Returns nothing: a returned reply is a thenable Fastify would wait on, with
+    // end-of-stream listeners of its own on every response; reply-from sends.
+    handler: (request, reply) => void forward(request, reply),
     replyOptions: replyOptions as never,
   });
 }
