@@ -2,6 +2,7 @@
 // abandoned: the GoogleAuth given up aborts its HTTP requests, so the token
 // endpoint sees the connection closed then, not when undici's 300 s timeout fires.
 
+import { createRequire } from 'node:module';
 import t from 'tap';
 import { createAdcCredentials } from '../src/credentials/adc-credentials.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
@@ -29,6 +30,28 @@ t.test('a hung token request is aborted at the deadline: its connection is close
   t.ok(closedAfterMs < DEADLINE_MS + 1_000, `closed at the deadline (${Math.round(closedAfterMs)} ms)`);
   t.equal(metadata.tokenRequests, 1, 'an abort is not retried');
   t.same(renewals, ['a call passed its deadline']);
+
+  metadata.hangTokens = false;
+  t.equal((await credentials.getToken()).value, metadata.latestToken, 'the renewed GoogleAuth gets a token');
+});
+
+t.test("a hung metadata-server token request is aborted at the deadline too, though gcp-metadata takes no signal", async (t) => {
+  // No ADC file: the credential is the metadata server's, asked through gcp-metadata.
+  const metadata = await startFakeMetadata();
+  t.teardown(() => metadata.close());
+  // As on Google Cloud, where gcp-metadata sets no timeout of its own (elsewhere 3 s).
+  const gcpMetadata = createRequire(createRequire(import.meta.url).resolve('google-auth-library'))('gcp-metadata') as { setGCPResidency(value: boolean | null): void };
+  gcpMetadata.setGCPResidency(true);
+  t.teardown(() => gcpMetadata.setGCPResidency(null));
+  const credentials = createAdcCredentials({ fetchTimeoutMs: DEADLINE_MS });
+  metadata.hangTokens = true;
+
+  const started = performance.now();
+  await t.rejects(credentials.getToken(), { statusCode: 503, code: 'token_unavailable' });
+  await waitFor(() => metadata.hungClosed === 1, "the hung token request's connection closed", 5_000);
+  const closedAfterMs = performance.now() - started;
+  t.ok(closedAfterMs < DEADLINE_MS + 1_000, `closed at the deadline (${Math.round(closedAfterMs)} ms)`);
+  t.equal(metadata.tokenRequests, 1, 'an abort is not retried');
 
   metadata.hangTokens = false;
   t.equal((await credentials.getToken()).value, metadata.latestToken, 'the renewed GoogleAuth gets a token');

@@ -11,6 +11,7 @@
 
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import { ProxyError } from '../errors/proxy-error.ts';
+import { withMetadataSignal } from './metadata-requests.ts';
 import type { Clock } from './token-cache.ts';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -44,8 +45,8 @@ export interface AdcSourceOptions {
  * (gaxios `transporterOptions`: token endpoints, service account keys, an
  * external account's impersonation), so a hung request is cut and its socket
  * closed then, rather than when TCP gives up. armedClient() reaches the parts
- * the options do not. gcp-metadata (the metadata server's token) does not use
- * the client's transporter and takes no signal.
+ * the options do not, and withMetadataSignal() the metadata server's requests,
+ * which do not use the client's transporter.
  */
 export function createGoogleAuth(abandoned: AbortSignal): GoogleAuth {
   return new GoogleAuth({
@@ -125,7 +126,7 @@ export class AdcSource {
       // A source that never answers (gcp-metadata sets no timeout on Google
       // Cloud; an STS exchange can hang) would otherwise hold every waiting
       // request and the single-flight fetch forever.
-      return await withDeadline(work(auth), deadlineMs, now);
+      return await withDeadline(withMetadataSignal(abandon.signal, () => work(auth)), deadlineMs, now);
     } catch (err) {
       // The GoogleAuth that hung is given up, even if already replaced: its
       // requests end now, another call's still under way on it included (that
