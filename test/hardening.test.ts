@@ -202,6 +202,7 @@ t.test('DNS rebinding: a foreign Host learns only ready or not from /readyz, and
   const cold = await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign });
   t.equal(cold.statusCode, 503);
   t.equal(cold.json().error.code, 'not_ready', 'no reason for a foreign Host');
+  t.equal(cold.headers['retry-after'], '2', 'when to ask again');
   await waitFor(async () => (await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign })).statusCode === 200, 'the probe alone warms the token');
   const ready = await h.app.inject({ method: 'GET', url: '/readyz', headers: foreign });
   t.same(ready.json(), { status: 'ready' }, 'no project, no token lifetime');

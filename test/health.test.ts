@@ -28,6 +28,8 @@ async function expectCredentialsDown(t: Test, url: string, code: string): Promis
   t.match(openAIError(t, request, code).message, /GOOGLE_APPLICATION_CREDENTIALS/);
   t.equal(ready.status, 503, '/readyz is 503');
   t.match(openAIError(t, ready, code).message, FIX_COMMAND, '/readyz gives the reason');
+  t.equal(ready.headers.get('retry-after'), '2', 'and when to ask again, as a request is told');
+  t.equal(request.headers.get('retry-after'), '2');
 }
 
 /** Polls /readyz until it is 200 (bounded), as a kubelet would; returns that answer. */

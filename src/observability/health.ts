@@ -4,7 +4,7 @@
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Credentials } from '../credentials/adc-credentials.ts';
-import { credentialError, tokenPendingError } from '../credentials/errors.ts';
+import { CREDENTIAL_RETRY_AFTER_SECONDS, credentialError, tokenPendingError } from '../credentials/errors.ts';
 import { ProxyError, sendError } from '../errors/proxy-error.ts';
 import type { Clock } from '../credentials/token-cache.ts';
 
@@ -52,7 +52,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       const body: ReadyBody = { status: 'ready', project, tokenExpiresInSeconds: secondsLeft };
       return body;
     } catch (err) {
-      return sendError(reply, credentialError(err));
+      return notReady(reply, credentialError(err));
     }
   });
 }
@@ -65,7 +65,13 @@ function readinessOnly(reply: FastifyReply, credentials: Credentials, project: s
   // Starts the lookups, so a cold daemon still becomes ready on probes alone.
   if (!hasToken) credentials.getToken().catch(() => {});
   if (!hasProject) credentials.projectId().catch(() => {});
-  return sendError(reply, new ProxyError('not_ready'));
+  return notReady(reply, new ProxyError('not_ready'));
+}
+
+/** A 503 with the Retry-After of a request's credential 503: when the credentials are next looked up. */
+function notReady(reply: FastifyReply, error: ProxyError): FastifyReply {
+  reply.header('retry-after', String(CREDENTIAL_RETRY_AFTER_SECONDS));
+  return sendError(reply, error);
 }
 
 function withinReadyWait<T>(work: Promise<T>, stateNow: () => unknown): Promise<T> {
