@@ -8,6 +8,7 @@ import type { CredentialEvents } from '../credentials/adc-credentials.ts';
 import type { FailoverEvent } from '../proxy/failover.ts';
 import type { AccessToken, Clock } from '../credentials/token-cache.ts';
 import { CompatMetrics } from './compat-metrics.ts';
+import { LabelCells } from './label-cells.ts';
 import { RouteHistogram, type HistogramCell } from './route-histogram.ts';
 
 const PREFIX = 'vertex_openai_proxy_';
@@ -39,6 +40,12 @@ export interface RequestOutcome {
   readonly firstByteSeconds?: number;
 }
 
+interface RequestCount {
+  readonly labels: { route: string; model: string; status: string };
+  /** Counted since the last scrape. */
+  pending: number;
+}
+
 export class ProxyMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'route' | 'model' | 'status'>;
@@ -47,7 +54,8 @@ export class ProxyMetrics {
   // Counted in plain numbers per request and handed to prom-client on a scrape.
   #requestsInFlight = 0;
   #streamsInFlight = 0;
-  readonly #requestCounts = new Map<string, { labels: { route: string; model: string; status: string }; pending: number }>();
+  /** Requests counted since the last scrape, by route, model and status. */
+  readonly #requestCounts = new LabelCells(() => new Map<number, RequestCount>());
   readonly #tokenRefreshes: Counter;
   readonly #tokenRefreshFailures: Counter;
   readonly #credentialReloads: Counter;
@@ -56,7 +64,10 @@ export class ProxyMetrics {
   /** What the compatibility layer changed in request bodies and noted from answers. */
   readonly compat: CompatMetrics;
   #sources: GaugeSources = { peekToken: () => undefined, now: Date.now, backgroundRunning: () => 0 };
-  readonly #durationCells = new Map<string, [HistogramCell, HistogramCell]>();
+  readonly #durationCells = new LabelCells((route, model): [HistogramCell, HistogramCell] => [
+    this.#upstreamDuration.cell(route, model),
+    this.#firstByte.cell(route, model),
+  ]);
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -67,10 +78,12 @@ export class ProxyMetrics {
       labelNames: ['route', 'model', 'status'],
       registers,
       collect() {
-        for (const entry of metrics.#requestCounts.values()) {
-          if (entry.pending === 0) continue;
-          this.inc(entry.labels, entry.pending);
-          entry.pending = 0;
+        for (const byStatus of metrics.#requestCounts.values()) {
+          for (const entry of byStatus.values()) {
+            if (entry.pending === 0) continue;
+            this.inc(entry.labels, entry.pending);
+            entry.pending = 0;
+          }
         }
       },
     });
@@ -180,26 +193,16 @@ export class ProxyMetrics {
 
   requestEnded(outcome: RequestOutcome): void {
     this.#requestsInFlight--;
-    const key = `${outcome.route}\u0000${outcome.model}\u0000${outcome.status}`;
-    let entry = this.#requestCounts.get(key);
+    const byStatus = this.#requestCounts.get(outcome.route, outcome.model);
+    let entry = byStatus.get(outcome.status);
     if (!entry) {
       entry = { labels: { route: outcome.route, model: outcome.model, status: String(outcome.status) }, pending: 0 };
-      this.#requestCounts.set(key, entry);
+      byStatus.set(outcome.status, entry);
     }
     entry.pending++;
     if (outcome.durationSeconds === undefined) return;
-    const [duration, firstByte] = this.#cells(outcome.route, outcome.model);
+    const [duration, firstByte] = this.#durationCells.get(outcome.route, outcome.model);
     this.#upstreamDuration.observe(duration, outcome.durationSeconds);
     if (outcome.firstByteSeconds !== undefined) this.#firstByte.observe(firstByte, outcome.firstByteSeconds);
-  }
-
-  #cells(route: string, model: string): [HistogramCell, HistogramCell] {
-    const key = `${route}\u0000${model}`;
-    let pair = this.#durationCells.get(key);
-    if (!pair) {
-      pair = [this.#upstreamDuration.cell(route, model), this.#firstByte.cell(route, model)];
-      this.#durationCells.set(key, pair);
-    }
-    return pair;
   }
 }

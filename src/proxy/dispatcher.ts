@@ -64,7 +64,10 @@ export function abortable(dispatcher: Dispatcher, options: DispatcherOptions): R
       const headers = requestOptions.headers as SignalCarrier | undefined;
       const signal = headers?.[ABORT_SIGNAL];
       if (signal) {
-        delete headers[ABORT_SIGNAL];
+        // Cleared, not deleted: reply-from has added keys after it, and deleting
+        // a key that is not the last turns the object into a slow dictionary
+        // that undici then walks. Object.keys skips symbol keys.
+        headers[ABORT_SIGNAL] = undefined;
         forUndici.signal = signal;
       }
       dispatcher.request(forUndici, callback);

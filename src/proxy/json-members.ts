@@ -15,9 +15,15 @@ export const TRUE = Buffer.from('true');
 
 /** The value of the JSON string token at [start, end) (quotes included). */
 export function stringAt(raw: Buffer, start: number, end: number): string {
-  const escaped = raw.indexOf(BACKSLASH, start);
-  if (escaped !== -1 && escaped < end) return JSON.parse(raw.toString('utf8', start, end)) as string;
+  if (hasBackslash(raw, start, end)) return JSON.parse(raw.toString('utf8', start, end)) as string;
   return raw.toString('utf8', start + 1, end - 1);
+}
+
+// Tokens read here are names and short values: a loop over the token alone,
+// where raw.indexOf(BACKSLASH, start) searched on to the body's end for each.
+function hasBackslash(raw: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (raw[i] === BACKSLASH) return true;
+  return false;
 }
 
 /** The index of the first byte at or after `i` that is not JSON whitespace. */
