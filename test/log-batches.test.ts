@@ -2,9 +2,11 @@
 // is full, on the interval, or on a flush; and through pino and sonic-boom
 // into a real file.
 
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import t from 'tap';
 import { LineBatches, type LineWriter } from '../src/observability/log-batches.ts';
@@ -62,4 +64,12 @@ t.test('through pino and sonic-boom into a file: every line, in order, once flus
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { i: number; note: string });
   t.same(lines.map((line) => line.i), Array.from({ length: 50 }, (_, i) => i));
   t.equal(lines[49]?.note, 'é…', 'text beyond ASCII intact');
+});
+
+t.test('lines still batched when the process exits by itself go out with it', async (t) => {
+  const logger = new URL('../src/observability/logger.ts', import.meta.url).href;
+  // No graceful close, no flush: the process just runs out of work, as after a failed start.
+  const script = `const { createLogger } = await import(${JSON.stringify(logger)}); createLogger('info').info('last words');`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '--no-warnings', '-e', script]);
+  t.match(stdout, /"msg":"last words"/);
 });

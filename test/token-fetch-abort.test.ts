@@ -56,3 +56,41 @@ t.test("a hung metadata-server token request is aborted at the deadline too, tho
   metadata.hangTokens = false;
   t.equal((await credentials.getToken()).value, metadata.latestToken, 'the renewed GoogleAuth gets a token');
 });
+
+t.test("a metadata-server detection slower than the deadline is not cut: a later call still finds the server", async (t) => {
+  // gcp-metadata asks once per process whether a metadata server is there and
+  // keeps the answer for good: a cut request would have meant "no" forever.
+  const gcpMetadata = createRequire(createRequire(import.meta.url).resolve('google-auth-library'))('gcp-metadata') as {
+    setGCPResidency(value: boolean | null): void;
+    resetIsAvailableCache(): void;
+  };
+  const metadata = await startFakeMetadata();
+  t.teardown(() => metadata.close());
+  process.env.METADATA_SERVER_DETECTION = 'ping-only';
+  gcpMetadata.setGCPResidency(false);
+  gcpMetadata.resetIsAvailableCache();
+  t.teardown(() => {
+    process.env.METADATA_SERVER_DETECTION = 'assume-present';
+    gcpMetadata.setGCPResidency(null);
+    gcpMetadata.resetIsAvailableCache();
+  });
+  metadata.detectionDelayMs = 3 * DEADLINE_MS;
+  const credentials = createAdcCredentials({ fetchTimeoutMs: DEADLINE_MS });
+
+  await t.rejects(credentials.getToken(), { statusCode: 503, code: 'token_unavailable' }, 'the first call passes its deadline while detection runs');
+  await new Promise((resolve) => setTimeout(resolve, 3 * DEADLINE_MS));
+  t.equal((await credentials.getToken()).value, metadata.latestToken, 'detection finished, and the server was found');
+});
+
+t.test("a hung request for the account's email is cut at the deadline too", async (t) => {
+  const metadata = await startFakeMetadata();
+  t.teardown(() => metadata.close());
+  const gcpMetadata = createRequire(createRequire(import.meta.url).resolve('google-auth-library'))('gcp-metadata') as { setGCPResidency(value: boolean | null): void };
+  gcpMetadata.setGCPResidency(true);
+  t.teardown(() => gcpMetadata.setGCPResidency(null));
+  const credentials = createAdcCredentials({ fetchTimeoutMs: DEADLINE_MS });
+  metadata.hangEmail = true;
+
+  t.equal(await credentials.principalEmail(), undefined, 'no email within the deadline');
+  await waitFor(() => metadata.hungClosed === 1, "the hung request's connection closed", 5_000);
+});

@@ -142,7 +142,12 @@ export class AdcSource {
 
   /** client_email of a key file, the impersonation target, or the metadata server's account; asked once per GoogleAuth. */
   principalEmail(): Promise<string | undefined> {
-    this.#email ??= withDeadline(this.#auth.getCredentials(), this.#options.deadlineMs, this.#options.now).then(
+    if (this.#email) return this.#email;
+    const { deadlineMs, now } = this.#options;
+    const auth = this.#auth;
+    // On Google Cloud the email comes from the metadata server, without a timeout of the library's own.
+    const cut = AbortSignal.any([this.#abandon.signal, AbortSignal.timeout(deadlineMs)]);
+    this.#email = withDeadline(withMetadataSignal(cut, () => auth.getCredentials()), deadlineMs, now).then(
       (credentials) => credentials.client_email || undefined,
       () => undefined,
     );

@@ -92,11 +92,19 @@ export const LOG_FLUSH_INTERVAL_MS = 100;
  * synchronously, as pino does by default: an asynchronous write hands every
  * batch to a libuv pool thread, and waking that thread on a busy two-core
  * machine cost the proxy more CPU per request than the rest of its logging.
- * The server flushes the last batch before the process exits (server/signals.ts).
+ * One batcher for the process, so lines of every logger keep their order; what
+ * is still batched goes out when the process exits, however it exits (the
+ * graceful close also flushes: server/signals.ts).
  */
+let stdout: LineBatches | undefined;
+
 function stdoutDestination(): DestinationStream {
-  const stdout = pino.destination({ dest: 1, sync: true });
-  return new LineBatches(stdout, { characters: LOG_BATCH_CHARACTERS, intervalMs: LOG_FLUSH_INTERVAL_MS });
+  if (!stdout) {
+    const batches = new LineBatches(pino.destination({ dest: 1, sync: true }), { characters: LOG_BATCH_CHARACTERS, intervalMs: LOG_FLUSH_INTERVAL_MS });
+    process.once('exit', () => batches.flushSync());
+    stdout = batches;
+  }
+  return stdout;
 }
 
 export function createLogger(level: string, destination: DestinationStream = stdoutDestination()): Logger {

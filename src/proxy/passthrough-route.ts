@@ -175,13 +175,20 @@ export async function passthroughRoutes(app: FastifyInstance, context: Passthrou
   /** Sends again with the token in force now: after a wait, the one the request began with may be near expiry. */
   function resend(request: FastifyRequest, reply: FastifyReply): void {
     const { exchange } = request.passthrough as Passthrough;
-    context.credentials.getToken().then(
-      (token) => {
-        exchange.token = token;
-        forward(request, reply);
-      },
-      (err: unknown) => reply.send(credentialError(err)),
-    );
+    context.credentials
+      .getToken()
+      .then(
+        (token) => {
+          exchange.token = token;
+          forward(request, reply);
+        },
+        (err: unknown) => reply.send(credentialError(err)),
+      )
+      // A throw while sending again would otherwise leave the client unanswered.
+      .catch((err: unknown) => {
+        reply.log.error({ err }, 'could not send the request upstream again');
+        if (!reply.sent) reply.send(upstreamFailure(err as Error));
+      });
   }
 
   // Nothing has reached the client yet: try the entry's next location, never one it does not list.

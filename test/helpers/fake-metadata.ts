@@ -12,6 +12,8 @@ import { scratchDir } from './scratch-dir.ts';
 export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 export const PROJECT_PATH = '/computeMetadata/v1/project/project-id';
 export const EMAIL_PATH = '/computeMetadata/v1/instance/service-accounts/default/email';
+/** What gcp-metadata asks to learn whether a metadata server is there. */
+const INSTANCE_PATH = '/computeMetadata/v1/instance';
 export const OAUTH_TOKEN_PATH = '/oauth2/token';
 /** The account an impersonated credential (writeImpersonatedFile) asks IAM for a token of. */
 export const IMPERSONATED_EMAIL = 'target@fake-project.iam.gserviceaccount.com';
@@ -46,8 +48,12 @@ export class FakeMetadata extends LoopbackServer {
   failWith: number | undefined;
   /** While set, token requests are never answered (a wedged metadata server or STS). */
   hangTokens = false;
-  /** Token requests left unanswered (hangTokens) whose connection the client has since closed. */
+  /** Requests left unanswered (hangTokens, hangEmail) whose connection the client has since closed. */
   hungClosed = 0;
+  /** While set, requests for the account's email are never answered. */
+  hangEmail = false;
+  /** Delay before answering gcp-metadata's detection request (`…/instance`, when it pings). */
+  detectionDelayMs = 0;
   readonly issued: string[] = [];
   /** When each issued token stops being valid (epoch ms, from the moment it was answered). */
   readonly expiresAt = new Map<string, number>();
@@ -151,7 +157,12 @@ export class FakeMetadata extends LoopbackServer {
     const path = (req.url ?? '').split('?', 1)[0];
     if (path === TOKEN_PATH) return this.#token(res, oauthAnswer);
     if (path === PROJECT_PATH && this.projectId !== null) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.projectId);
+    if (path === EMAIL_PATH && this.hangEmail) return void res.on('close', () => this.hungClosed++);
     if (path === EMAIL_PATH) return void res.writeHead(200, { 'content-type': 'application/text' }).end(this.email);
+    if (path === INSTANCE_PATH) {
+      if (this.detectionDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.detectionDelayMs));
+      return void res.writeHead(200, { 'content-type': 'application/text' }).end('service-accounts/\n');
+    }
     res.writeHead(404).end('not found');
   }
 
