@@ -3,7 +3,7 @@
 // endpoint sees the connection closed then, not when undici's 300 s timeout fires.
 
 import { createRequire } from 'node:module';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createAdcCredentials } from '../src/credentials/adc-credentials.ts';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -35,15 +35,23 @@ t.test('a hung token request is aborted at the deadline: its connection is close
   t.equal((await credentials.getToken()).value, metadata.latestToken, 'the renewed GoogleAuth gets a token');
 });
 
-t.test("a hung metadata-server token request is aborted at the deadline too, though gcp-metadata takes no signal", async (t) => {
-  // No ADC file: the credential is the metadata server's, asked through gcp-metadata.
+/** gcp-metadata as google-auth-library loads it: it keeps whether it runs on Google Cloud, and whether a metadata server answered. */
+const gcpMetadata = createRequire(createRequire(import.meta.url).resolve('google-auth-library'))('gcp-metadata') as {
+  setGCPResidency(value: boolean | null): void;
+  resetIsAvailableCache(): void;
+};
+
+/** The metadata server's credentials (no ADC file), as on Google Cloud: there gcp-metadata sets no timeout of its own (elsewhere 3 s). */
+async function onGoogleCloud(t: Test) {
   const metadata = await startFakeMetadata();
   t.teardown(() => metadata.close());
-  // As on Google Cloud, where gcp-metadata sets no timeout of its own (elsewhere 3 s).
-  const gcpMetadata = createRequire(createRequire(import.meta.url).resolve('google-auth-library'))('gcp-metadata') as { setGCPResidency(value: boolean | null): void };
   gcpMetadata.setGCPResidency(true);
   t.teardown(() => gcpMetadata.setGCPResidency(null));
-  const credentials = createAdcCredentials({ fetchTimeoutMs: DEADLINE_MS });
+  return { metadata, credentials: createAdcCredentials({ fetchTimeoutMs: DEADLINE_MS }) };
+}
+
+t.test("a hung metadata-server token request is aborted at the deadline too, though gcp-metadata takes no signal", async (t) => {
+  const { metadata, credentials } = await onGoogleCloud(t);
   metadata.hangTokens = true;
 
   const started = performance.now();
@@ -57,13 +65,17 @@ t.test("a hung metadata-server token request is aborted at the deadline too, tho
   t.equal((await credentials.getToken()).value, metadata.latestToken, 'the renewed GoogleAuth gets a token');
 });
 
+t.test("a hung request for the account's email is cut at the deadline too", async (t) => {
+  const { metadata, credentials } = await onGoogleCloud(t);
+  metadata.hangEmail = true;
+
+  t.equal(await credentials.principalEmail(), undefined, 'no email within the deadline');
+  await waitFor(() => metadata.hungClosed === 1, "the hung request's connection closed", 5_000);
+});
+
 t.test("a metadata-server detection slower than the deadline is not cut: a later call still finds the server", async (t) => {
-  // gcp-metadata asks once per process whether a metadata server is there and
-  // keeps the answer for good: a cut request would have meant "no" forever.
-  const gcpMetadata = createRequire(createRequire(import.meta.url).resolve('google-auth-library'))('gcp-metadata') as {
-    setGCPResidency(value: boolean | null): void;
-    resetIsAvailableCache(): void;
-  };
+  // Off Google Cloud, gcp-metadata asks once per process whether a metadata
+  // server is there and keeps the answer for good: a cut request would have meant "no" forever.
   const metadata = await startFakeMetadata();
   t.teardown(() => metadata.close());
   process.env.METADATA_SERVER_DETECTION = 'ping-only';
@@ -80,17 +92,4 @@ t.test("a metadata-server detection slower than the deadline is not cut: a later
   await t.rejects(credentials.getToken(), { statusCode: 503, code: 'token_unavailable' }, 'the first call passes its deadline while detection runs');
   await new Promise((resolve) => setTimeout(resolve, 3 * DEADLINE_MS));
   t.equal((await credentials.getToken()).value, metadata.latestToken, 'detection finished, and the server was found');
-});
-
-t.test("a hung request for the account's email is cut at the deadline too", async (t) => {
-  const metadata = await startFakeMetadata();
-  t.teardown(() => metadata.close());
-  const gcpMetadata = createRequire(createRequire(import.meta.url).resolve('google-auth-library'))('gcp-metadata') as { setGCPResidency(value: boolean | null): void };
-  gcpMetadata.setGCPResidency(true);
-  t.teardown(() => gcpMetadata.setGCPResidency(null));
-  const credentials = createAdcCredentials({ fetchTimeoutMs: DEADLINE_MS });
-  metadata.hangEmail = true;
-
-  t.equal(await credentials.principalEmail(), undefined, 'no email within the deadline');
-  await waitFor(() => metadata.hungClosed === 1, "the hung request's connection closed", 5_000);
 });
