@@ -34,6 +34,8 @@ export function replayFrames(response: ResponseObject, startingAfter?: number): 
 export function replayEvents(response: ResponseObject): StreamEvent[] {
   const started: ResponseObject = { ...response, status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
   const events = startEvents(started);
+  // A background response began queued, as its live stream told it (then in_progress, as here).
+  if (response.background) events[0] = { type: 'response.created', response: { ...started, status: 'queued' } };
   response.output.forEach((item, at) => {
     events.push({ type: 'response.output_item.added', output_index: at, item: opened(item) });
     events.push(...itemBody(item, at));

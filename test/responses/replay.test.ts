@@ -93,3 +93,12 @@ t.test('starting_after: only the events numbered after it, with their numbers', 
   t.equal(replayFrames(response, all.length - 1), '', 'after the last event: nothing');
   t.equal(replayFrames(response, 1_000_000), '');
 });
+
+t.test('a background response is told as its live stream began: created queued, then in_progress', async (t) => {
+  const response: ResponseObject = { ...finalOf('gemini-text.sse'), background: true };
+  const events = parseFrames(replayFrames(response));
+  checkSequence(t, events);
+  t.match(events[0], { type: 'response.created', response: { id: response.id, status: 'queued', output: [] } });
+  t.match(events[1], { type: 'response.in_progress', response: { status: 'in_progress' } });
+  t.same(events.at(-1), { type: 'response.completed', sequence_number: events.length - 1, response });
+});
