@@ -2,8 +2,8 @@
 // is full, on the interval, or on a flush; and through pino and sonic-boom
 // into a real file.
 
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,15 +15,11 @@ import { waitFor } from './helpers/wait.ts';
 
 class RecordingWriter implements LineWriter {
   readonly writes: string[] = [];
-  syncFlushes = 0;
   write(data: string): void {
     this.writes.push(data);
   }
   flush(callback: () => void): void {
     callback();
-  }
-  flushSync(): void {
-    this.syncFlushes++;
   }
 }
 
@@ -36,10 +32,9 @@ t.test('a batch is written whole once it holds the limit, never line by line', a
   batches.write('ghi\n');
   t.same(writer.writes, ['abc\ndef\nghi\n'], 'one write of the three lines');
   batches.write('jkl\n');
-  batches.flushSync();
-  t.same(writer.writes, ['abc\ndef\nghi\n', 'jkl\n'], 'flushSync writes the rest');
-  t.equal(writer.syncFlushes, 1, 'and flushes the writer behind');
-  batches.flushSync();
+  batches.writePending();
+  t.same(writer.writes, ['abc\ndef\nghi\n', 'jkl\n'], 'writePending writes the rest');
+  batches.writePending();
   t.equal(writer.writes.length, 2, 'an empty batch is not written');
 });
 
@@ -72,4 +67,14 @@ t.test('lines still batched when the process exits by itself go out with it', as
   const script = `const { createLogger } = await import(${JSON.stringify(logger)}); createLogger('info').info('last words');`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '--no-warnings', '-e', script]);
   t.match(stdout, /"msg":"last words"/);
+});
+
+t.test('a stdout that fails (a full disk) does not keep the process from exiting', async (t) => {
+  const logger = new URL('../src/observability/logger.ts', import.meta.url).href;
+  const script = `const { createLogger } = await import(${JSON.stringify(logger)}); createLogger('info').info('into a full disk');`;
+  const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], { stdio: ['ignore', openSync('/dev/full', 'w'), 'ignore'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const limit = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  t.teardown(() => clearTimeout(limit));
+  t.not(await exited, null, 'the process ended by itself, not killed');
 });

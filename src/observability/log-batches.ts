@@ -11,7 +11,6 @@ import type { DestinationStream } from 'pino';
 export interface LineWriter {
   write(data: string): unknown;
   flush(callback: (err?: Error) => void): void;
-  flushSync(): void;
 }
 
 export interface BatchLimits {
@@ -45,9 +44,13 @@ export class LineBatches implements DestinationStream {
     this.#writer.flush(callback);
   }
 
-  flushSync(): void {
+  /**
+   * Writes what is batched now, synchronously as every batch. For the process's
+   * exit: sonic-boom's own flushSync would retry a write that failed (a full
+   * disk, a closed terminal) forever, and the process would never end.
+   */
+  writePending(): void {
     this.#writeBatch();
-    this.#writer.flushSync();
   }
 
   #writeBatch(): void {

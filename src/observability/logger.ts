@@ -101,7 +101,12 @@ let stdout: LineBatches | undefined;
 function stdoutDestination(): DestinationStream {
   if (!stdout) {
     const batches = new LineBatches(pino.destination({ dest: 1, sync: true }), { characters: LOG_BATCH_CHARACTERS, intervalMs: LOG_FLUSH_INTERVAL_MS });
-    process.once('exit', () => batches.flushSync());
+    process.once('exit', () => {
+      // At exit, a stdout that fails is given up: there is no one left to tell.
+      try {
+        batches.writePending();
+      } catch {}
+    });
     stdout = batches;
   }
   return stdout;
