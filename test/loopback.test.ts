@@ -2,26 +2,14 @@
 // down, yet kept from every other socket, and a suspended server comes back
 // on the same port.
 
-import { connect } from 'node:net';
 import t from 'tap';
 import { startFakeMetadata } from './helpers/fake-metadata.ts';
-import { holdPort } from './helpers/loopback.ts';
-
-function connectError(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-  });
-}
+import { holdPort, tryConnect } from './helpers/loopback.ts';
 
 t.test('a held port refuses connections until released', async (t) => {
   const hold = await holdPort();
   t.ok(hold.port > 0);
-  t.equal(await connectError(hold.port), 'ECONNREFUSED');
+  t.equal(await tryConnect(hold.port), 'ECONNREFUSED');
   await hold.release();
 });
 
@@ -30,7 +18,7 @@ t.test('suspend and resume: refused while down, the same port after', async (t) 
   t.teardown(() => metadata.close());
   const port = metadata.port;
   await metadata.suspend();
-  t.equal(await connectError(port), 'ECONNREFUSED', 'down');
+  t.equal(await tryConnect(port), 'ECONNREFUSED', 'down');
   await metadata.resume();
   t.equal(metadata.port, port, 'the same port');
   const res = await fetch(`http://127.0.0.1:${port}/computeMetadata/v1/project/project-id`, { headers: { 'metadata-flavor': 'Google' } });

@@ -12,6 +12,7 @@ import { exitOnSignals, FORCE_QUIT_AFTER_MS } from '../src/server/signals.ts';
 import { startDaemonWithFakes } from './helpers/daemon.ts';
 import type { FakeVertex } from './helpers/fake-vertex.ts';
 import { startInProcess } from './helpers/in-process.ts';
+import { tryConnect } from './helpers/loopback.ts';
 import { completion, sendJson } from './helpers/fake-vertex.ts';
 import { CHAT_BODY } from './helpers/harness.ts';
 import { Gate, rawCall, type RawCall } from './helpers/streams.ts';
@@ -57,18 +58,6 @@ async function idleConnection(t: Test, daemon: Listening): Promise<{ closed: Pro
   const s = socket as Socket;
   t.notOk(s.destroyed, 'and stays open, idle');
   return { closed: once(s, 'close').then(() => undefined) };
-}
-
-/** Resolves with the connect error code, or 'connected'. */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
 }
 
 /** Resolves once the daemon's listening socket is closed. */
